@@ -1,0 +1,54 @@
+/**
+ * The resolved config: what the rest of drowse reads after the YAML was parsed, expanded, validated
+ * and had its defaults applied. Durations are milliseconds here; the file spells them "30s".
+ * The zod schema in schema.ts is the source of truth for the file; this is what it resolves to.
+ */
+
+export type StopMethod = 'stop' | 'pause' | 'kill';
+
+export interface DockerProviderConfig {
+  readonly name: string;
+  /** Unix socket path, when the engine is local. */
+  readonly socket?: string;
+  /** tcp://host:port or https://host:port, for a remote engine. */
+  readonly url?: string;
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  /** Discover services from container labels (lands with label discovery; parsed today). */
+  readonly labels: boolean;
+}
+
+export interface HttpRouteConfig {
+  /** Lower-case host names; an entry may start with "*." to match any subdomain. */
+  readonly hosts: readonly string[];
+  /** Upstream base URL, e.g. http://127.0.0.1:18080. */
+  readonly target: string;
+}
+
+export interface ServiceConfig {
+  readonly name: string;
+  readonly docker?: { readonly provider: string; readonly container: string };
+  readonly http?: HttpRouteConfig;
+  readonly idleTimeoutMs: number;
+  readonly wakeTimeoutMs: number;
+  readonly stopMethod: StopMethod;
+  readonly stopSignal: string;
+  readonly stopTimeoutMs: number;
+}
+
+export interface ControlConfig {
+  /** Unix socket path (mode 0660). */
+  readonly socket?: string;
+  /** host:port for a TCP control API; requires token. */
+  readonly listen?: string;
+  readonly token?: string;
+}
+
+export interface DrowseConfig {
+  /** Where the config came from: a file path, or "(embedded default)". */
+  readonly source: string;
+  readonly entrypoints: { readonly http: { readonly host: string; readonly port: number } };
+  readonly control: ControlConfig;
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly format: 'json' | 'pretty' };
+  readonly providers: { readonly docker: readonly DockerProviderConfig[] };
+  readonly services: readonly ServiceConfig[];
+}

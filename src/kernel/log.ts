@@ -1,0 +1,24 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Options for the process logger; mirrors the config's `log` block. */
+export interface LogOptions {
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  format: 'json' | 'pretty';
+}
+
+/** Builds the structured logger. `pretty` is for people at a terminal; JSON is for everything else. */
+export function createLogger(opts: LogOptions, destination?: NodeJS.WritableStream): Logger {
+  const base = { level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (opts.format === 'pretty') {
+    const transport = pino.transport({ target: 'pino-pretty', options: { colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' } });
+    return pino(base, transport);
+  }
+  return destination ? pino(base, destination as pino.DestinationStream) : pino(base);
+}
+
+/** A logger that writes nothing, for tests that do not read logs. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,1 @@
+export type { Provider, WorkloadRef, WorkloadState, WorkloadStatus, StopOptions, WorkloadEvent, WorkloadObserver } from './provider.ts';

@@ -1,0 +1,66 @@
+/**
+ * The Provider contract: what the service watcher needs from a backend that can run a workload.
+ * Docker implements it today; Proxmox LXC fits the same shape (a guest is a workload with a ref).
+ */
+
+/** Where a workload stands, as the backend reports it. `paused` and `stopped` both count as asleep. */
+export type WorkloadState = 'running' | 'paused' | 'stopped' | 'missing';
+
+/** Names one workload on one provider: for Docker the container name, for Proxmox "node/vmid". */
+export interface WorkloadRef {
+  readonly provider: string;
+  readonly id: string;
+}
+
+/** A snapshot of one workload. */
+export interface WorkloadStatus {
+  readonly state: WorkloadState;
+  /** Exit code of the last run, when the backend knows it and the workload is not running. */
+  readonly exitCode?: number;
+  /** The backend's own health verdict (a Docker HEALTHCHECK), when the workload defines one. */
+  readonly health?: 'starting' | 'healthy' | 'unhealthy';
+}
+
+/** How a graceful stop is asked for. */
+export interface StopOptions {
+  /** Signal name sent first, e.g. SIGTERM. */
+  readonly signal: string;
+  /** Grace period before the backend kills the workload. */
+  readonly timeoutMs: number;
+}
+
+/** A backend that can start and stop workloads. Every method resolves when the backend has done it. */
+export interface Provider {
+  readonly name: string;
+  readonly kind: 'docker' | 'proxmox';
+  status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus>;
+  /** Starts a stopped workload; starting a running one succeeds (idempotent). */
+  start(ref: WorkloadRef, signal?: AbortSignal): Promise<void>;
+  /** Graceful stop: signal, then kill after the grace period; stopping a stopped one succeeds. */
+  stop(ref: WorkloadRef, opts: StopOptions): Promise<void>;
+  pause(ref: WorkloadRef): Promise<void>;
+  unpause(ref: WorkloadRef): Promise<void>;
+  kill(ref: WorkloadRef, signal: string): Promise<void>;
+}
+
+/** A change a backend observed on its own (event stream or poll), not necessarily caused by drowse. */
+export interface WorkloadEvent {
+  readonly provider: string;
+  /** Same id space as WorkloadRef.id. */
+  readonly id: string;
+  /** The state the workload is in after this event. */
+  readonly state: WorkloadState;
+  /** The backend's own word for what happened (docker: start, die, stop, pause, unpause, kill, destroy, ...). */
+  readonly action: string;
+  readonly at: Date;
+  readonly exitCode?: number;
+}
+
+/** Receives observed changes and connectivity of one backend; implemented by the daemon. */
+export interface WorkloadObserver {
+  onWorkloadEvent(event: WorkloadEvent): void;
+  /** The backend's event feed (re)connected: every workload's state must be re-read, anything may have changed. */
+  onResync(provider: string): void;
+  /** The backend became reachable or unreachable. */
+  onProviderOnline(provider: string, online: boolean, error?: Error): void;
+}
