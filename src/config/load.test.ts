@@ -1,0 +1,107 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { formatProblem, loadConfig, type LoadResult } from './index.ts';
+
+/** A scratch directory with a cwd, an "/etc" path and a file per place drowse may look. */
+async function places(t: TestContext) {
+  const root = await mkdtemp(path.join(tmpdir(), 'drowse-config-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const cwd = path.join(root, 'work');
+  await mkdir(cwd);
+  // Each file names its own origin in the log level so the test can tell which one was read.
+  const write = async (file: string, level: string) => {
+    await writeFile(file, `log: { level: ${level} }\n`);
+    return file;
+  };
+  return {
+    cwd,
+    systemPath: path.join(root, 'etc-drowse.yaml'),
+    write,
+    explicit: path.join(root, 'explicit.yaml'),
+    fromEnv: path.join(root, 'env.yaml'),
+    local: path.join(cwd, 'drowse.yaml'),
+  };
+}
+
+function levelOf(result: LoadResult): string {
+  assert.ok(result.ok, `expected a config, got ${!result.ok && result.problems.map(formatProblem).join('\n')}`);
+  return result.config.source === '(embedded default)' ? 'embedded' : result.config.log.level;
+}
+
+test('lookup prefers -c, then $DROWSE_CONFIG, then ./drowse.yaml, then the system path, then the embedded default', async (t) => {
+  const p = await places(t);
+  await p.write(p.explicit, 'trace');
+  await p.write(p.fromEnv, 'debug');
+  await p.write(p.local, 'warn');
+  await p.write(p.systemPath, 'error');
+  const env = { DROWSE_CONFIG: p.fromEnv };
+  const base = { cwd: p.cwd, systemPath: p.systemPath };
+
+  assert.equal(levelOf(await loadConfig({ ...base, env, file: p.explicit })), 'trace');
+  assert.equal(levelOf(await loadConfig({ ...base, env })), 'debug');
+  assert.equal(levelOf(await loadConfig({ ...base, env: {} })), 'warn');
+  await rm(p.local);
+  assert.equal(levelOf(await loadConfig({ ...base, env: {} })), 'error');
+  await rm(p.systemPath);
+  assert.equal(levelOf(await loadConfig({ ...base, env: {} })), 'embedded');
+});
+
+test('the source names the file that was read', async (t) => {
+  const p = await places(t);
+  await p.write(p.local, 'info');
+  const result = await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, env: {} });
+  assert.ok(result.ok);
+  assert.equal(result.config.source, p.local);
+});
+
+test('a relative -c path is read from cwd and reported as given', async (t) => {
+  const p = await places(t);
+  await writeFile(path.join(p.cwd, 'mine.yaml'), 'log: { level: loud }\n');
+  const result = await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, env: {}, file: 'mine.yaml' });
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.deepEqual(result.problems.map(formatProblem), ['mine.yaml:1:15: log.level: expected one of trace, debug, info, warn, error, fatal, silent']);
+});
+
+test('a named file that does not exist is a problem, not a reason to look elsewhere', async (t) => {
+  const p = await places(t);
+  await p.write(p.local, 'warn');
+  const missing = path.join(p.cwd, 'nope.yaml');
+  for (const opts of [{ file: missing, env: {} }, { env: { DROWSE_CONFIG: missing } }]) {
+    const result = await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, ...opts });
+    assert.deepEqual(result, { ok: false, source: missing, problems: [{ file: missing, line: 0, col: 0, path: '', message: 'file not found' }] });
+  }
+});
+
+test('an empty $DROWSE_CONFIG counts as unset', async (t) => {
+  const p = await places(t);
+  await p.write(p.local, 'warn');
+  assert.equal(levelOf(await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, env: { DROWSE_CONFIG: '' } })), 'warn');
+});
+
+test('a config that is a directory is a problem', async (t) => {
+  const p = await places(t);
+  await mkdir(p.local);
+  const result = await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, env: {} });
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.deepEqual(result.problems.map(formatProblem), [`${p.local}: is a directory, not a file`]);
+});
+
+test('the file is expanded from the env given to loadConfig', async (t) => {
+  const p = await places(t);
+  await writeFile(p.explicit, 'log: { level: "${LEVEL:-info}" }\n');
+  assert.equal(levelOf(await loadConfig({ file: p.explicit, env: { LEVEL: 'fatal' } })), 'fatal');
+});
+
+test('the embedded default warns that label discovery is not there yet', async (t) => {
+  const p = await places(t);
+  const result = await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, env: {} });
+  assert.ok(result.ok);
+  assert.deepEqual(result.warnings, [
+    '(embedded default): providers.docker.local.labels: label discovery is not implemented yet; only services in the config are used',
+  ]);
+});

@@ -1,0 +1,169 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { embeddedDefault, parseConfig, type DrowseConfig, type ServiceConfig } from './index.ts';
+
+function parsed(yaml: string, env: NodeJS.ProcessEnv = {}): { config: DrowseConfig; warnings: readonly string[] } {
+  const result = parseConfig(yaml, 'drowse.yaml', env);
+  assert.ok(result.ok, `expected a valid config, got ${JSON.stringify(!result.ok && result.problems)}`);
+  return result;
+}
+
+const service = (config: DrowseConfig, name: string): ServiceConfig => {
+  const found = config.services.find((s) => s.name === name);
+  assert.ok(found, `no service ${name}`);
+  return found;
+};
+
+test('an empty file is a valid config with every default and no services', () => {
+  for (const text of ['', '\n', '# nothing here\n', '---\n']) {
+    const { config, warnings } = parsed(text);
+    assert.deepEqual(config, {
+      source: 'drowse.yaml',
+      entrypoints: { http: { host: '', port: 8080 } },
+      control: {},
+      log: { level: 'info', format: 'json' },
+      providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: false }] },
+      services: [],
+    });
+    assert.deepEqual(warnings, []);
+  }
+});
+
+test('a service inherits built-in defaults for every key it does not set', () => {
+  const { config } = parsed('services:\n  app:\n    docker: { container: app }\n');
+  assert.deepEqual(service(config, 'app'), {
+    name: 'app',
+    docker: { provider: 'local', container: 'app' },
+    idleTimeoutMs: 15 * 60_000,
+    wakeTimeoutMs: 2 * 60_000,
+    stopMethod: 'stop',
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 30_000,
+  });
+});
+
+test('the defaults section overrides built-in defaults, and a service overrides the defaults section', () => {
+  const { config } = parsed(`
+defaults:
+  idle_timeout: 1h
+  wake_timeout: 45s
+  stop_method: kill
+  stop_signal: SIGKILL
+  stop_timeout: 5s
+services:
+  inherits:
+    docker: { container: a }
+  overrides:
+    docker: { container: b }
+    idle_timeout: 1h30m
+    wake_timeout: 500ms
+    stop_method: pause
+    stop_signal: SIGINT
+    stop_timeout: 1m
+`);
+  const pick = (s: ServiceConfig) => [s.idleTimeoutMs, s.wakeTimeoutMs, s.stopMethod, s.stopSignal, s.stopTimeoutMs];
+  assert.deepEqual(pick(service(config, 'inherits')), [3_600_000, 45_000, 'kill', 'SIGKILL', 5_000]);
+  assert.deepEqual(pick(service(config, 'overrides')), [5_400_000, 500, 'pause', 'SIGINT', 60_000]);
+});
+
+test('an empty key counts as not set, so the default applies', () => {
+  const { config } = parsed('defaults:\n  idle_timeout:\nservices:\n  app:\n    docker: { container: app }\n    idle_timeout:\nlog:\n');
+  assert.equal(service(config, 'app').idleTimeoutMs, 15 * 60_000);
+  assert.equal(config.log.level, 'info');
+});
+
+test('services keep file order and their hosts are lower-cased and de-duplicated', () => {
+  const { config } = parsed(`
+services:
+  zeta:
+    docker: { container: z }
+    http: { host: Zeta.LAN, target: "http://127.0.0.1:1" }
+  alpha:
+    docker: { container: a }
+    http: { host: [alpha.lan, "*.Alpha.lan", ALPHA.lan], target: "http://[::1]:2" }
+`);
+  assert.deepEqual(config.services.map((s) => s.name), ['zeta', 'alpha']);
+  assert.deepEqual(service(config, 'zeta').http, { hosts: ['zeta.lan'], target: 'http://127.0.0.1:1' });
+  assert.deepEqual(service(config, 'alpha').http?.hosts, ['alpha.lan', '*.alpha.lan']);
+});
+
+test('a service without a provider gets the first docker provider', () => {
+  const { config } = parsed(`
+providers:
+  docker:
+    nas: { url: "tcp://nas.lan:2376", tls: { ca: /c, cert: /e, key: /k } }
+    local: { socket: /run/docker.sock }
+services:
+  a: { docker: { container: a } }
+  b: { docker: { container: b, provider: local } }
+`);
+  assert.deepEqual(config.providers.docker, [
+    { name: 'nas', url: 'tcp://nas.lan:2376', tls: { ca: '/c', cert: '/e', key: '/k' }, labels: false },
+    { name: 'local', socket: '/run/docker.sock', labels: false },
+  ]);
+  assert.equal(service(config, 'a').docker?.provider, 'nas');
+  assert.equal(service(config, 'b').docker?.provider, 'local');
+});
+
+test('a docker provider with neither socket nor url uses the local socket', () => {
+  const { config } = parsed('providers:\n  docker:\n    here:\n');
+  assert.deepEqual(config.providers.docker, [{ name: 'here', socket: '/var/run/docker.sock', labels: false }]);
+});
+
+const addresses: Array<[string, { host: string; port: number }]> = [
+  [':8080', { host: '', port: 8080 }],
+  ['127.0.0.1:80', { host: '127.0.0.1', port: 80 }],
+  ['[::1]:8443', { host: '::1', port: 8443 }],
+  ['localhost:3000', { host: 'localhost', port: 3000 }],
+  ['127.0.0.1:0', { host: '127.0.0.1', port: 0 }],
+];
+
+for (const [text, expected] of addresses) {
+  test(`entrypoint "${text}" listens on ${JSON.stringify(expected)}`, () => {
+    assert.deepEqual(parsed(`entrypoints: { http: "${text}" }`).config.entrypoints.http, expected);
+  });
+}
+
+test('a TCP control API with a token resolves both', () => {
+  const { config, warnings } = parsed('control:\n  listen: 127.0.0.1:9090\n  token: ${T}\n', { T: 'abc' });
+  assert.deepEqual(config.control, { listen: '127.0.0.1:9090', token: 'abc' });
+  assert.deepEqual(warnings, []);
+});
+
+test('a socket-only control config keeps the socket and nothing else', () => {
+  assert.deepEqual(parsed('control: { socket: /tmp/c.sock }').config.control, { socket: '/tmp/c.sock' });
+});
+
+test('things that parse but do nothing yet are warned about with their position', () => {
+  const { warnings } = parsed('providers:\n  docker:\n    local: { labels: true }\ncontrol:\n  token: x\n');
+  assert.deepEqual(warnings, [
+    'drowse.yaml:3:22: providers.docker.local.labels: label discovery is not implemented yet; only services in the config are used',
+    'drowse.yaml:5:10: control.token: token is only used with control.listen; ignored',
+  ]);
+});
+
+test('x- keys and YAML merge keys share settings between services, as in compose', () => {
+  const { config } = parsed(`
+x-sleepy: &sleepy { idle_timeout: 1m, stop_method: pause }
+services:
+  a:
+    <<: *sleepy
+    docker: { container: a }
+  b:
+    <<: *sleepy
+    docker: { container: b }
+    stop_method: kill
+`);
+  assert.deepEqual(config.services.map((s) => [s.name, s.idleTimeoutMs, s.stopMethod]), [['a', 60_000, 'pause'], ['b', 60_000, 'kill']]);
+});
+
+test('the embedded default serves :8080 from the local Docker socket with label discovery', () => {
+  assert.deepEqual(embeddedDefault(), {
+    source: '(embedded default)',
+    entrypoints: { http: { host: '', port: 8080 } },
+    control: {},
+    log: { level: 'info', format: 'json' },
+    providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: true }] },
+    services: [],
+  });
+});

@@ -1,0 +1,73 @@
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { expandDocument } from './expand.ts';
+import { humanErrors, issueFindings } from './messages.ts';
+import { createLocator, type Finding } from './positions.ts';
+import { formatProblem, sortProblems, type LoadResult } from './problems.ts';
+import { crossCheck, resolve } from './resolve.ts';
+import { configSchema, schemaAt } from './schema.ts';
+import { syntaxProblems } from './syntax.ts';
+
+/** Parses, expands, validates and resolves config text; pure, so tests and reloads can call it directly. */
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  if (doc.errors.length > 0) {
+    // A tree the parser could not build would only add misleading follow-on problems.
+    return { ok: false, source, problems: sortProblems(syntaxProblems(doc.errors, text, lines, source)) };
+  }
+  const locator = createLocator(doc, lines, source);
+
+  const expansion = expandDocument(doc, env);
+  // "---" alone, or only comments, is an empty document: every default, no services.
+  const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
+  if (!empty && !isMap(doc.contents)) {
+    const top = { path: [], message: 'expected a map of settings (key: value) at the top level' };
+    return { ok: false, source, problems: sortProblems([...expansion, top].map(locator.problem)) };
+  }
+
+  let tree: unknown;
+  try {
+    tree = empty ? {} : doc.toJS();
+  } catch (err) {
+    // Bad merge sources and alias bombs surface only when the tree is built.
+    return { ok: false, source, problems: sortProblems([...expansion, { path: [], message: (err as Error).message }].map(locator.problem)) };
+  }
+  const raw = withoutExtensions(dropEmpty(tree, []));
+  const parsed = configSchema.safeParse(raw, { error: humanErrors });
+  // A reference that did not expand also fails validation where it stands; say it once, the clear way.
+  const unexpanded = new Set(expansion.map((f) => f.path.join('.')));
+  const findings: Finding[] = [
+    ...expansion,
+    ...(parsed.success ? [] : issueFindings(parsed.error.issues).filter((f) => !unexpanded.has(f.path.join('.')))),
+    ...crossCheck(raw),
+  ];
+  if (!parsed.success || findings.length > 0) return { ok: false, source, problems: sortProblems(findings.map(locator.problem)) };
+
+  const { config, warnings } = resolve(parsed.data, source);
+  const yamlWarnings = doc.warnings.map((w) => formatProblem({ file: source, ...lines.linePos(w.pos[0]), path: '', message: w.message }));
+  return { ok: true, config, warnings: [...yamlWarnings, ...warnings.map(locator.warning)] };
+}
+
+/**
+ * YAML reads `key:` with nothing after it as null. Under a fixed-key section that means "not
+ * set" (so defaults apply); as a named entry (`services: { app: }`) it means an empty entry,
+ * which keeps the name and lets validation say what the entry lacks.
+ */
+function dropEmpty(value: unknown, path: readonly (string | number)[]): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => dropEmpty(item, [...path, index]));
+  if (typeof value !== 'object' || value === null) return value;
+  const named = schemaAt(path) instanceof z.ZodRecord;
+  // fromEntries, not assignment, so a "__proto__" key stays a key for validation to refuse.
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== null || named)
+      .map(([key, item]) => [key, item === null ? {} : dropEmpty(item, [...path, key])]),
+  );
+}
+
+/** Top-level keys starting with "x-" hold YAML anchors to share, as in docker compose; drowse ignores them. */
+function withoutExtensions(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
+}

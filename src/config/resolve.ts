@@ -1,0 +1,123 @@
+import { parseHostPort } from './address.ts';
+import { parseDuration } from './duration.ts';
+import type { Finding, Path } from './positions.ts';
+import { DEFAULT_DOCKER_SOCKET, type ConfigFile } from './schema.ts';
+import type { DockerProviderConfig, DrowseConfig, ServiceConfig } from './types.ts';
+
+/**
+ * Rules that span keys. They read the raw value rather than the schema's output so they run
+ * even when the schema found problems elsewhere — every problem is reported in one pass.
+ */
+export function crossCheck(raw: unknown): Finding[] {
+  const findings: Finding[] = [];
+  const root = asMap(raw) ?? {};
+
+  const control = asMap(root.control);
+  if (control && control.listen !== undefined && !control.token) {
+    findings.push({ path: ['control', 'listen'], message: 'a TCP control API requires token (set control.token)' });
+  }
+  if (control && control.listen !== undefined && control.socket !== undefined) {
+    findings.push({ path: ['control', 'listen'], message: 'give either socket or listen, not both' });
+  }
+
+  const providersRaw = asMap(asMap(root.providers)?.docker);
+  const providers = providersRaw ? Object.keys(providersRaw) : ['local'];
+  for (const [name, value] of Object.entries(providersRaw ?? {})) {
+    const p = asMap(value);
+    if (p?.socket !== undefined && p.url !== undefined) {
+      findings.push({ path: ['providers', 'docker', name, 'url'], message: 'give either socket or url, not both' });
+    }
+    if (p?.tls !== undefined && p.url === undefined) {
+      findings.push({ path: ['providers', 'docker', name, 'tls'], message: 'tls applies only to an engine reached by url' });
+    }
+  }
+
+  const claimed = new Map<string, string>();
+  for (const [name, value] of Object.entries(asMap(root.services) ?? {})) {
+    const service = asMap(value);
+    if (!service) continue;
+    const docker = asMap(service.docker);
+    if (service.docker === undefined) {
+      findings.push({ path: ['services', name], message: 'a service needs a workload: docker { container }', at: 'key' });
+    } else if (docker && typeof docker.provider === 'string' && !providers.includes(docker.provider)) {
+      const known = providers.length > 0 ? ` (known: ${providers.join(', ')})` : '';
+      findings.push({ path: ['services', name, 'docker', 'provider'], message: `unknown docker provider "${docker.provider}"${known}` });
+    } else if (docker && docker.provider === undefined && providers.length === 0) {
+      findings.push({ path: ['services', name, 'docker'], message: 'no docker provider is configured (providers.docker is empty)' });
+    }
+    for (const [host, path] of hostsOf(service, name)) {
+      const owner = claimed.get(host);
+      if (owner === undefined) claimed.set(host, name);
+      else if (owner !== name) findings.push({ path, message: `host "${host}" is already claimed by service "${owner}"` });
+    }
+  }
+  return findings;
+}
+
+/** DrowseConfig from a file that passed the schema and crossCheck, with warnings worth logging. */
+export function resolve(file: ConfigFile, source: string): { config: DrowseConfig; warnings: Finding[] } {
+  const warnings: Finding[] = [];
+  const providers = Object.entries(file.providers.docker).map(([name, p]): DockerProviderConfig => {
+    if (p.labels) {
+      warnings.push({ path: ['providers', 'docker', name, 'labels'], message: 'label discovery is not implemented yet; only services in the config are used' });
+    }
+    return {
+      name,
+      ...(p.url === undefined ? { socket: p.socket ?? DEFAULT_DOCKER_SOCKET } : { url: p.url }),
+      ...(p.tls ? { tls: { ...p.tls } } : {}),
+      labels: p.labels,
+    };
+  });
+
+  const token = file.control.token === '' ? undefined : file.control.token;
+  if (token !== undefined && file.control.listen === undefined) {
+    warnings.push({ path: ['control', 'token'], message: 'token is only used with control.listen; ignored' });
+  }
+
+  const d = file.defaults;
+  const services = Object.entries(file.services).map(([name, s]): ServiceConfig => {
+    const http = s.http && {
+      hosts: [...new Set((typeof s.http.host === 'string' ? [s.http.host] : s.http.host).map((h) => h.toLowerCase()))],
+      target: s.http.target,
+    };
+    return {
+      name,
+      ...(s.docker ? { docker: { provider: s.docker.provider ?? providers[0]?.name ?? '', container: s.docker.container } } : {}),
+      ...(http ? { http } : {}),
+      idleTimeoutMs: parseDuration(s.idle_timeout ?? d.idle_timeout),
+      wakeTimeoutMs: parseDuration(s.wake_timeout ?? d.wake_timeout),
+      stopMethod: s.stop_method ?? d.stop_method,
+      stopSignal: s.stop_signal ?? d.stop_signal,
+      stopTimeoutMs: parseDuration(s.stop_timeout ?? d.stop_timeout),
+    };
+  });
+
+  const http = parseHostPort(file.entrypoints.http);
+  if (!http) throw new Error(`entrypoints.http ${JSON.stringify(file.entrypoints.http)} passed the schema but does not parse`);
+  const config: DrowseConfig = {
+    source,
+    entrypoints: { http },
+    control: {
+      ...(file.control.socket !== undefined ? { socket: file.control.socket } : {}),
+      ...(file.control.listen !== undefined ? { listen: file.control.listen } : {}),
+      ...(token !== undefined ? { token } : {}),
+    },
+    log: { ...file.log },
+    providers: { docker: providers },
+    services,
+  };
+  return { config, warnings };
+}
+
+function* hostsOf(service: Record<string, unknown>, name: string): Generator<[string, Path]> {
+  const host = asMap(service.http)?.host;
+  const path: Path = ['services', name, 'http', 'host'];
+  if (typeof host === 'string') yield [host.toLowerCase(), path];
+  if (Array.isArray(host)) {
+    for (const [index, h] of host.entries()) if (typeof h === 'string') yield [h.toLowerCase(), [...path, index]];
+  }
+}
+
+function asMap(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

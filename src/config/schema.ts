@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { ADDRESS_MESSAGE, parseHostPort } from './address.ts';
+import { DURATION_MESSAGE, DURATION_PATTERN, tryParseDuration } from './duration.ts';
+
+/**
+ * The config file format: one zod schema that is at once the validator, the defaults and the
+ * documentation (`drowse schema` renders it as JSON Schema). It describes the file as written —
+ * strings for durations and addresses — and resolve.ts turns its output into DrowseConfig.
+ */
+
+/** The socket a docker provider uses when it names neither socket nor url. */
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** Service and provider names: what can safely appear in paths, labels, metrics and URLs. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+
+const HOST_PATTERN = /^(?:\*\.)?[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const HOST_MESSAGE = 'expected a host name like app.lan or *.app.lan';
+const TARGET_MESSAGE = 'expected an http:// URL with host and port, like http://127.0.0.1:18080';
+const ENGINE_URL_MESSAGE = 'expected an engine URL with host and port, like tcp://nas.lan:2376';
+const SIGNAL_MESSAGE = 'expected a signal name like SIGTERM';
+
+// A schema-level message would also replace "required"; leave missing values to the general map.
+function unless(message: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? undefined : message);
+}
+
+function name(what: string) {
+  return z.string().regex(NAME_PATTERN, `${what} names use a-z, 0-9, "_" and "-", and start with a letter or digit`);
+}
+
+function duration(description: string) {
+  return z
+    .string({ error: unless(DURATION_MESSAGE) })
+    .regex(DURATION_PATTERN, DURATION_MESSAGE)
+    // A malformed string already failed the pattern; only a well-formed zero gets this second word.
+    .refine((s) => (tryParseDuration(s) ?? 1) > 0, 'must be longer than 0')
+    .describe(description);
+}
+
+function address(description: string) {
+  return z
+    .string({ error: unless(ADDRESS_MESSAGE) })
+    .refine((s) => parseHostPort(s) !== undefined, ADDRESS_MESSAGE)
+    .describe(description);
+}
+
+/** Whether text is scheme://host:port with nothing after it; an explicit port keeps upstreams unambiguous. */
+function isOrigin(text: string, schemes: readonly string[]): boolean {
+  const match = /^([a-z]+):\/\/(\[[^\]]+\]|[^/:?#@[\]]+):(\d{1,5})\/?$/i.exec(text);
+  if (!match || !schemes.includes((match[1] ?? '').toLowerCase())) return false;
+  const port = Number(match[3]);
+  return port >= 1 && port <= 65535 && URL.canParse(text);
+}
+
+const stopMethod = z.enum(['stop', 'pause', 'kill']);
+const stopSignal = z.string({ error: unless(SIGNAL_MESSAGE) }).regex(/^SIG[A-Z0-9]+$/, SIGNAL_MESSAGE);
+const hostName = z.string({ error: unless(HOST_MESSAGE) }).max(253, HOST_MESSAGE).regex(HOST_PATTERN, HOST_MESSAGE);
+
+const dockerProvider = z
+  .object({
+    socket: z.string().min(1).optional().describe(`Unix socket of a local engine. Default ${DEFAULT_DOCKER_SOCKET} when url is not given either.`),
+    url: z
+      .string()
+      .refine((s) => isOrigin(s, ['tcp', 'http', 'https']), ENGINE_URL_MESSAGE)
+      .optional()
+      .describe('Remote engine as tcp://host:port or https://host:port; give either socket or url.'),
+    tls: z
+      .object({
+        ca: z.string().min(1).optional().describe('Path to the CA certificate (PEM) that signed the engine certificate.'),
+        cert: z.string().min(1).optional().describe('Path to the client certificate (PEM).'),
+        key: z.string().min(1).optional().describe('Path to the client private key (PEM).'),
+      })
+      .strict()
+      .optional()
+      .describe('TLS client files for a remote engine (only with url).'),
+    labels: z
+      .boolean({ error: 'expected true or false' })
+      .default(false)
+      .describe('Discover services from container labels (drowse.enable=true). Parsed today; discovery lands in a later release.'),
+  })
+  .strict()
+  .describe('One Docker engine.');
+
+const service = z
+  .object({
+    docker: z
+      .object({
+        container: z.string().min(1).describe('Name (or id) of the container this service starts and stops.'),
+        provider: name('provider').optional().describe('Docker provider that runs the container. Default: the first docker provider.'),
+      })
+      .strict()
+      .optional()
+      .describe('The workload: a Docker container. Required in this release (the only workload kind so far).'),
+    http: z
+      .object({
+        host: z
+          .union([hostName, z.array(hostName).min(1, 'list at least one host name')], {
+            error: 'expected a host name or a list of host names',
+          })
+          .describe('Host name(s) routed to this service, matched case-insensitively against the Host header; "*.example.lan" matches any subdomain.'),
+        target: z
+          .string({ error: unless(TARGET_MESSAGE) })
+          .refine((s) => isOrigin(s, ['http']), TARGET_MESSAGE)
+          .describe('Upstream base URL requests are forwarded to, e.g. http://127.0.0.1:18080.'),
+      })
+      .strict()
+      .optional()
+      .describe('HTTP route: requests for these hosts wake the service and are forwarded to target.'),
+    idle_timeout: duration('Sleep after this long without activity. Default: defaults.idle_timeout.').optional(),
+    wake_timeout: duration('Give up waking after this long (held requests then get 503). Default: defaults.wake_timeout.').optional(),
+    stop_method: stopMethod.optional().describe('How the workload is put to sleep: stop | pause | kill. Default: defaults.stop_method.'),
+    stop_signal: stopSignal.optional().describe('Signal sent by stop_method stop or kill, e.g. SIGTERM. Default: defaults.stop_signal.'),
+    stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing. Default: defaults.stop_timeout.').optional(),
+  })
+  .strict()
+  .describe('One service: a workload that sleeps when idle, and the routes that wake it.');
+
+/** The whole config file. Every key has a description; every optional key with a default declares it. */
+export const configSchema = z
+  .object({
+    entrypoints: z
+      .object({
+        http: address('Where HTTP routes listen, as host:port; ":8080" means every interface.').default(':8080'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Listening addresses shared by all services.'),
+    control: z
+      .object({
+        socket: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Unix socket (mode 0660) for the control API. Default /run/drowse/control.sock when neither socket nor listen is set.'),
+        listen: address('TCP address for the control API, e.g. 127.0.0.1:9090; requires token.').optional(),
+        token: z.string().optional().describe('Bearer token the TCP control API requires; use ${VAR} to keep it out of the file.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The control API used by drowse status / wake / sleep.'),
+    log: z
+      .object({
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .describe('Least severe level written: trace | debug | info | warn | error | fatal | silent.'),
+        format: z.enum(['json', 'pretty']).default('json').describe('json (one object a line) or pretty (for terminals).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Process logging.'),
+    providers: z
+      .object({
+        docker: z
+          .record(name('provider'), dockerProvider)
+          .prefault({ local: { socket: DEFAULT_DOCKER_SOCKET } })
+          .describe(`Docker engines by name. Default: one provider "local" on ${DEFAULT_DOCKER_SOCKET}.`),
+      })
+      .strict()
+      .prefault({})
+      .describe('Where workloads run.'),
+    defaults: z
+      .object({
+        idle_timeout: duration('Sleep after this long without activity.').default('15m'),
+        wake_timeout: duration('Give up waking after this long; held requests then get 503.').default('2m'),
+        stop_method: stopMethod.default('stop').describe('How workloads are put to sleep: stop | pause | kill.'),
+        stop_signal: stopSignal.default('SIGTERM').describe('Signal sent by stop_method stop or kill.'),
+        stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.').default('30s'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Values for every service that does not set them itself.'),
+    services: z.record(name('service'), service).prefault({}).describe('The services drowse puts to sleep and wakes, by name.'),
+  })
+  .strict()
+  .describe('drowse configuration');
+
+/** The config file as written (input side of the schema). */
+export type ConfigFileInput = z.input<typeof configSchema>;
+/** The config file after validation and schema defaults, before resolving into DrowseConfig. */
+export type ConfigFile = z.output<typeof configSchema>;
+
+/** JSON Schema (draft 2020-12) of the config file, for editors' YAML language servers. */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'drowse configuration',
+    // Mirrors parse.ts, which drops these before validation.
+    patternProperties: { '^x-': { description: 'Ignored by drowse: a place for YAML anchors to share between services.' } },
+  };
+}
+
+/** The schema for the value at path, seeing through optional/default wrappers, records and arrays. */
+export function schemaAt(path: readonly PropertyKey[], root: z.ZodType = configSchema): z.ZodType | undefined {
+  let current: z.ZodType | undefined = unwrap(root);
+  for (const segment of path) {
+    if (current instanceof z.ZodObject) current = (current.shape as Record<string, z.ZodType>)[String(segment)];
+    else if (current instanceof z.ZodRecord) current = current.valueType as z.ZodType;
+    else if (current instanceof z.ZodArray) current = current.element as z.ZodType;
+    else return undefined;
+    current = current && unwrap(current);
+  }
+  return current;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodNullable) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}

@@ -1,0 +1,3 @@
+export { ControlServer, type ControlBackend, type ControlServerOptions } from './server.ts';
+export { controlRequest, ControlClientError, type ControlTarget } from './client.ts';
+export { defaultControlSocket } from './socket-path.ts';

@@ -1,0 +1,114 @@
+/**
+ * The control API: JSON over a unix socket (mode 0660, so only root and the socket's group reach it)
+ * or over TCP, where every request must carry the bearer token. It never runs open.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../kernel/index.ts';
+
+/** What the control API needs from the daemon. */
+export interface ControlBackend {
+  status(): object;
+  /** Wakes a service and resolves with its status once ready (or rejects when the wake fails). */
+  wake(name: string): Promise<object>;
+  sleep(name: string): object;
+  hasService(name: string): boolean;
+}
+
+/** Where and how the control API listens. */
+export interface ControlServerOptions {
+  readonly socket?: string;
+  readonly listen?: { host: string; port: number };
+  readonly token?: string;
+  readonly backend: ControlBackend;
+  readonly log: Logger;
+}
+
+/** The control API server. */
+export class ControlServer {
+  private readonly opts: ControlServerOptions;
+  private server: http.Server | undefined;
+
+  constructor(opts: ControlServerOptions) {
+    if (opts.listen && !opts.token) throw new Error('control API: a TCP listener requires a token');
+    this.opts = opts;
+  }
+
+  /** Where it listens, for logs and tests. */
+  where(): string {
+    const a = this.server?.address();
+    if (a && typeof a === 'object') return `${a.address}:${a.port}`;
+    return this.opts.socket ?? '';
+  }
+
+  /** Binds the socket or port. A stale socket file from a crashed run is replaced. */
+  async start(): Promise<void> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    if (this.opts.listen) {
+      server.listen({ host: this.opts.listen.host, port: this.opts.listen.port });
+    } else if (this.opts.socket) {
+      await fs.mkdir(path.dirname(this.opts.socket), { recursive: true, mode: 0o750 });
+      await fs.rm(this.opts.socket, { force: true });
+      server.listen(this.opts.socket);
+    } else {
+      throw new Error('control API: neither socket nor listen is set');
+    }
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    if (!this.opts.listen && this.opts.socket) await fs.chmod(this.opts.socket, 0o660);
+    this.opts.log.info({ address: this.where() }, 'control API listening');
+  }
+
+  /** Closes the listener and removes the socket file. Idempotent. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!this.opts.listen && this.opts.socket) await fs.rm(this.opts.socket, { force: true }).catch(() => undefined);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (this.opts.token && !authorized(req.headers.authorization, this.opts.token)) {
+        return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+      }
+      const url = new URL(req.url ?? '/', 'http://control');
+      const parts = url.pathname.split('/').filter(Boolean);
+      const { backend } = this.opts;
+      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
+      if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, backend.status());
+      if (parts.length === 3 && parts[0] === 'services' && (parts[2] === 'wake' || parts[2] === 'sleep')) {
+        if (req.method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });
+        const name = decodeURIComponent(parts[1] ?? '');
+        if (!backend.hasService(name)) return send(res, 404, { error: `no service "${name}"` });
+        if (parts[2] === 'sleep') return send(res, 202, backend.sleep(name));
+        try {
+          return send(res, 200, await backend.wake(name));
+        } catch (err) {
+          return send(res, 503, { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+    } catch (err) {
+      this.opts.log.error({ err }, 'control request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+    }
+  }
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function send(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body, null, 2) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,216 @@
+/**
+ * The composition root: builds every part from the config, starts them in order (providers and
+ * their event streams, services, entrypoints, control API) and stops them in reverse.
+ */
+import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/index.ts';
+import type { Provider, WorkloadEvent, WorkloadObserver } from './provider/index.ts';
+import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
+import { DockerEventCollector } from './collector/index.ts';
+import { Service } from './service/index.ts';
+import { tcpProbe, httpProbe, allOf, type Probe } from './health/index.ts';
+import { HttpEntrypoint, type HttpRoute } from './proxy/index.ts';
+import { ControlServer, defaultControlSocket, type ControlBackend } from './control/index.ts';
+import type { Logger } from './kernel/index.ts';
+
+/** Everything the daemon is built from. */
+export interface DaemonOptions {
+  readonly config: DrowseConfig;
+  readonly log: Logger;
+  readonly version: string;
+  /** Seconds a probe attempt may take; tests shorten it. */
+  readonly probeTimeoutMs?: number;
+}
+
+interface ProviderSlot {
+  readonly provider: Provider;
+  readonly collector?: DockerEventCollector;
+  online: boolean;
+  lastError?: string;
+  since: Date;
+}
+
+/** A running drowse. */
+export class Daemon implements WorkloadObserver, ControlBackend {
+  private readonly opts: DaemonOptions;
+  private readonly log: Logger;
+  private readonly providers = new Map<string, ProviderSlot>();
+  private readonly services = new Map<string, Service>();
+  private http: HttpEntrypoint | undefined;
+  private control: ControlServer | undefined;
+  private readonly startedAt = Date.now();
+  private stopped = false;
+
+  constructor(opts: DaemonOptions) {
+    this.opts = opts;
+    this.log = opts.log;
+  }
+
+  /** The HTTP entrypoint's bound address (tests bind port 0). */
+  httpAddress(): { host: string; port: number } | undefined {
+    return this.http?.address();
+  }
+
+  /** Looks a service up by name. */
+  service(name: string): Service | undefined {
+    return this.services.get(name);
+  }
+
+  /** Builds and starts everything. A Docker engine that is down is not an error: its stream keeps retrying. */
+  async start(): Promise<void> {
+    const { config } = this.opts;
+    this.log.info({ config: config.source, services: config.services.length }, 'drowse starting');
+    try {
+      for (const p of config.providers.docker) {
+        const provider = new DockerProvider({ ...p, log: this.log });
+        const collector = new DockerEventCollector({ provider: p.name, docker: createDockerClient(p), observer: this, log: this.log });
+        this.providers.set(p.name, { provider, collector, online: false, since: new Date() });
+      }
+      for (const sc of config.services) this.services.set(sc.name, this.buildService(sc));
+      if (config.services.length === 0) {
+        this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml)');
+      }
+
+      this.http = new HttpEntrypoint({
+        host: config.entrypoints.http.host,
+        port: config.entrypoints.http.port,
+        routes: this.httpRoutes(),
+        log: this.log,
+      });
+      await this.http.start();
+      await this.startControl();
+      for (const slot of this.providers.values()) slot.collector?.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops in reverse order; workloads are left as they are. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const slot of this.providers.values()) slot.collector?.stop();
+    await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
+    await this.http?.stop();
+    for (const s of this.services.values()) s.stop();
+    this.log.info({}, 'drowse stopped');
+  }
+
+  onWorkloadEvent(event: WorkloadEvent): void {
+    for (const s of this.servicesOn(event.provider, event.id)) s.observe(event.state);
+  }
+
+  onResync(provider: string): void {
+    const slot = this.providers.get(provider);
+    if (!slot) return;
+    for (const s of this.services.values()) {
+      const ref = this.refOf(s.config);
+      if (ref?.provider !== provider) continue;
+      slot.provider.status(ref).then(
+        (st) => s.observe(st.state),
+        (err: unknown) => this.log.warn({ service: s.name, provider, err }, 'resync failed'),
+      );
+    }
+  }
+
+  onProviderOnline(provider: string, online: boolean, error?: Error): void {
+    const slot = this.providers.get(provider);
+    if (!slot || (slot.online === online && !error)) return;
+    slot.online = online;
+    slot.since = new Date();
+    if (error) slot.lastError = error.message;
+    if (online) this.log.info({ provider }, 'provider online');
+    else this.log.warn({ provider, err: error?.message }, 'provider unreachable; retrying in the background');
+  }
+
+  status(): object {
+    return {
+      version: this.opts.version,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      config: this.opts.config.source,
+      providers: [...this.providers.entries()].map(([name, slot]) => ({
+        name,
+        kind: slot.provider.kind,
+        online: slot.online,
+        since: slot.since.toISOString(),
+        ...(slot.lastError ? { last_error: slot.lastError } : {}),
+        ...(slot.collector ? { events: slot.collector.state() } : {}),
+      })),
+      services: [...this.services.values()].map((s) => s.status()),
+    };
+  }
+
+  hasService(name: string): boolean {
+    return this.services.has(name);
+  }
+
+  async wake(name: string): Promise<object> {
+    const s = this.mustService(name);
+    await s.whenReady(AbortSignal.timeout(s.config.wakeTimeoutMs + 1000));
+    return s.status();
+  }
+
+  sleep(name: string): object {
+    const s = this.mustService(name);
+    s.sleep('manual');
+    return s.status();
+  }
+
+  private mustService(name: string): Service {
+    const s = this.services.get(name);
+    if (!s) throw new Error(`no service "${name}"`);
+    return s;
+  }
+
+  private buildService(sc: ServiceConfig): Service {
+    const ref = this.refOf(sc);
+    if (!ref) throw new Error(`service "${sc.name}": no workload configured`);
+    const slot = this.providers.get(ref.provider);
+    if (!slot) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
+    return new Service({ config: sc, provider: slot.provider, ref, readiness: this.readinessOf(sc), log: this.log });
+  }
+
+  /** Default readiness: the target accepts TCP, then answers HTTP with any status below 500. */
+  private readinessOf(sc: ServiceConfig): Probe {
+    const timeout = this.opts.probeTimeoutMs ?? 2000;
+    if (!sc.http) return async () => undefined;
+    const url = new URL(sc.http.target);
+    const port = Number(url.port || 80);
+    return allOf(tcpProbe(url.hostname, port, timeout), httpProbe(url, timeout));
+  }
+
+  private refOf(sc: ServiceConfig) {
+    return sc.docker ? { provider: sc.docker.provider, id: sc.docker.container } : undefined;
+  }
+
+  private *servicesOn(provider: string, id: string): Iterable<Service> {
+    for (const s of this.services.values()) {
+      const ref = this.refOf(s.config);
+      if (ref && ref.provider === provider && ref.id === id) yield s;
+    }
+  }
+
+  private httpRoutes(): HttpRoute[] {
+    const routes: HttpRoute[] = [];
+    for (const s of this.services.values()) {
+      const http = s.config.http;
+      if (http) routes.push({ hosts: http.hosts, service: s, target: new URL(http.target), wakeTimeoutMs: s.config.wakeTimeoutMs });
+    }
+    return routes;
+  }
+
+  private async startControl(): Promise<void> {
+    const c = this.opts.config.control;
+    // The config has validated listen already; an unparsable one cannot reach here.
+    const listen = c.listen ? parseHostPort(c.listen) : undefined;
+    const socket = listen ? undefined : c.socket ?? defaultControlSocket();
+    this.control = new ControlServer({ ...(listen ? { listen } : {}), ...(socket ? { socket } : {}), ...(c.token ? { token: c.token } : {}), backend: this, log: this.log });
+    try {
+      await this.control.start();
+    } catch (err) {
+      // The proxy is what users came for; a control socket we cannot bind must not take it down.
+      this.log.error({ err, socket, listen: c.listen }, 'control API could not start; drowse runs without it');
+      this.control = undefined;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { Probe } from './probe.ts';
+
+/** How fast readiness is polled: fast at first (apps often listen within tens of ms), then backing off. */
+export interface PollOptions {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly factor: number;
+}
+
+/** The default poll: 25 ms, growing by half each try, never slower than 500 ms. */
+export const defaultPoll: PollOptions = { initialMs: 25, maxMs: 500, factor: 1.5 };
+
+/**
+ * Resolves once the probe passes; rejects with the signal's reason when it aborts (the wake deadline).
+ * The last probe failure is attached as `cause`, so a timeout still says what was wrong.
+ */
+export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: PollOptions = defaultPoll): Promise<void> {
+  let interval = poll.initialMs;
+  let lastError: unknown;
+  for (;;) {
+    if (signal.aborted) throw withCause(signal.reason, lastError);
+    try {
+      await probe(signal);
+      return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (signal.aborted) throw withCause(signal.reason, lastError);
+    await sleep(interval, signal);
+    interval = Math.min(poll.maxMs, interval * poll.factor);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function withCause(reason: unknown, cause: unknown): unknown {
+  if (reason instanceof Error && reason.cause === undefined && cause !== undefined) {
+    Object.defineProperty(reason, 'cause', { value: cause, enumerable: false, configurable: true });
+  }
+  return reason;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/** The drowse command line: parses arguments and runs one command. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
+import { createLogger } from './kernel/index.ts';
+import { controlRequest, defaultControlSocket, type ControlTarget } from './control/index.ts';
+import { Daemon } from './daemon.ts';
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage. */
+const EXIT_FAILURE = 1;
+const EXIT_INVALID = 2;
+
+async function configOrExit(file: string | undefined): Promise<DrowseConfig> {
+  const result = await loadConfig(file === undefined ? {} : { file });
+  if (!result.ok) {
+    for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`drowse: ${result.problems.length} problem(s) in ${result.source}\n`);
+    process.exit(EXIT_INVALID);
+  }
+  for (const w of result.warnings) process.stderr.write(`drowse: warning: ${w}\n`);
+  return result.config;
+}
+
+async function serve(file: string | undefined): Promise<void> {
+  const config = await configOrExit(file);
+  const log = createLogger(config.log);
+  if (config.source === '(embedded default)') {
+    log.info({}, 'no config file found (-c, $DROWSE_CONFIG, ./drowse.yaml, /etc/drowse/drowse.yaml): using the embedded default');
+  }
+  const daemon = new Daemon({ config, log, version });
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.fatal({ err }, 'drowse could not start');
+    process.exitCode = EXIT_FAILURE;
+    return;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    daemon.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function check(file: string | undefined): Promise<void> {
+  const config = await configOrExit(file);
+  const names = config.services.map((s) => s.name).join(', ') || 'none';
+  process.stdout.write(`${config.source}: ok (${config.services.length} service(s): ${names})\n`);
+}
+
+async function controlTarget(file: string | undefined): Promise<ControlTarget> {
+  const result = await loadConfig(file === undefined ? {} : { file });
+  const c = result.ok ? result.config.control : {};
+  const listen = c.listen ? parseHostPort(c.listen) : undefined;
+  if (listen) return { listen, ...(c.token ? { token: c.token } : {}) };
+  return { socket: c.socket ?? defaultControlSocket() };
+}
+
+interface StatusView {
+  version: string;
+  uptime_s: number;
+  providers: Array<{ name: string; online: boolean; last_error?: string }>;
+  services: Array<{ name: string; state: string; in_flight: number; sleeps_at?: string; reason?: string }>;
+}
+
+function printStatus(s: StatusView): void {
+  process.stdout.write(`drowse ${s.version}, up ${s.uptime_s}s\n\nPROVIDER  ONLINE  LAST ERROR\n`);
+  for (const p of s.providers) process.stdout.write(`${p.name.padEnd(9)} ${String(p.online).padEnd(7)} ${p.last_error ?? ''}\n`);
+  process.stdout.write(`\nSERVICE              STATE     IN-FLIGHT  SLEEPS AT\n`);
+  for (const v of s.services) {
+    process.stdout.write(`${v.name.padEnd(20)} ${v.state.padEnd(9)} ${String(v.in_flight).padEnd(10)} ${v.sleeps_at ?? ''}${v.reason ? `  (${v.reason})` : ''}\n`);
+  }
+}
+
+const program = new Command()
+  .name('drowse')
+  .description('Scale-to-zero reverse proxy: sleeps idle containers and wakes them on the first request.')
+  .version(version, '-v, --version')
+  .showHelpAfterError();
+
+program.command('serve', { isDefault: true }).description('run the proxy').option('-c, --config <file>', 'config file').action(async (o: { config?: string }) => serve(o.config));
+program.command('check').description('validate a config; exit 0 when valid, 2 when not').option('-c, --config <file>', 'config file').action(async (o: { config?: string }) => check(o.config));
+program.command('schema').description('print the JSON Schema of the config').action(() => {
+  process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+});
+program
+  .command('status')
+  .description('show services, states and providers of the running daemon')
+  .option('-c, --config <file>', 'config file (to find the control API)')
+  .option('--json', 'print JSON')
+  .action(async (o: { config?: string; json?: boolean }) => {
+    const s = await controlRequest(await controlTarget(o.config), 'GET', '/status');
+    if (o.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    else printStatus(s as StatusView);
+  });
+for (const verb of ['wake', 'sleep'] as const) {
+  program
+    .command(`${verb} <name>`)
+    .description(verb === 'wake' ? 'wake a service and wait until it is ready' : 'put a service to sleep now')
+    .option('-c, --config <file>', 'config file (to find the control API)')
+    .action(async (name: string, o: { config?: string }) => {
+      const s = (await controlRequest(await controlTarget(o.config), 'POST', `/services/${encodeURIComponent(name)}/${verb}`)) as { state: string };
+      process.stdout.write(`${name}: ${s.state}\n`);
+    });
+}
+
+program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`drowse: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(EXIT_FAILURE);
+});

@@ -1,0 +1,59 @@
+/**
+ * The one place where errors become HTTP answers. Clients that accept JSON get RFC 9457
+ * `application/problem+json`; everyone else plain text. Nothing here renders HTML, so nothing a
+ * client sent can be interpreted as markup.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeldTooLongError, WakeFailedError } from '../../service/index.ts';
+import { BadRequestError, NoRouteError, NotFoundError, UpstreamError } from './errors.ts';
+
+/** Seconds a client should wait before retrying a service that is not ready. */
+export const RETRY_AFTER_SECONDS = 5;
+
+interface Answer {
+  readonly status: number;
+  readonly title: string;
+  readonly retryAfter?: number;
+}
+
+/** Maps an error to its status; unknown errors are 500 and never show their message to the client. */
+export function answerFor(err: unknown): Answer & { readonly detail: string } {
+  if (err instanceof NoRouteError || err instanceof NotFoundError) return { status: 404, title: 'Not Found', detail: err.message };
+  if (err instanceof BadRequestError) return { status: 400, title: 'Bad Request', detail: err.message };
+  if (err instanceof WakeFailedError || err instanceof HeldTooLongError) {
+    return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
+  }
+  if (err instanceof UpstreamError) return { status: 502, title: 'Bad Gateway', detail: err.message };
+  return { status: 500, title: 'Internal Server Error', detail: 'drowse failed to handle the request' };
+}
+
+/** Writes the answer for `err`, unless the response has already started (then the connection is cut). */
+export function answerError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const a = answerFor(err);
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  if (a.retryAfter !== undefined) headers['retry-after'] = String(a.retryAfter);
+  let body: string;
+  if (acceptsJson(req.headers.accept)) {
+    headers['content-type'] = 'application/problem+json';
+    body = JSON.stringify({ type: 'about:blank', title: a.title, status: a.status, detail: a.detail });
+  } else {
+    headers['content-type'] = 'text/plain; charset=utf-8';
+    body = `${a.status} ${a.title}: ${a.detail}\n`;
+  }
+  headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(a.status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** True when the Accept header names JSON (application/json, application/problem+json, or any +json type). */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((part) => {
+    const type = part.split(';')[0]?.trim().toLowerCase() ?? '';
+    return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+  });
+}

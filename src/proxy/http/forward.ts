@@ -1,0 +1,78 @@
+/**
+ * Forwarding to a ready upstream, on http-proxy-3. What this file adds to the library: the
+ * X-Forwarded-* headers set the way Traefik does by default (the client's own are replaced, never
+ * trusted), a keep-alive agent, and a client connection that is cut when the upstream dies
+ * mid-response (the library would leave it hanging).
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { Logger } from '../../kernel/index.ts';
+import { answerError } from './answer.ts';
+import { UpstreamError } from './errors.ts';
+
+/** Who the request is for, carried through the proxy so errors can name the service. */
+export interface ForwardTarget {
+  readonly service: string;
+  readonly target: URL;
+}
+
+const forwardedHeaders = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'];
+const targetOf = new WeakMap<IncomingMessage, ForwardTarget>();
+
+/** Proxies requests and upgrades to ready upstreams. */
+export class Forwarder {
+  private readonly agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' });
+  private readonly proxy = createProxyServer({ agent: this.agent, xfwd: false, ws: true, changeOrigin: false });
+  private readonly log: Logger;
+
+  constructor(log: Logger) {
+    this.log = log;
+    this.proxy.on('error', (err, req, resOrSocket) => {
+      const t = targetOf.get(req);
+      const upstream = new UpstreamError(t?.service ?? 'unknown', { cause: err });
+      this.log.warn({ service: t?.service, err: errorCode(err) }, 'upstream request failed');
+      if (resOrSocket instanceof http.ServerResponse) answerError(req, resOrSocket, upstream);
+      else resOrSocket.destroy();
+    });
+    this.proxy.on('proxyRes', (proxyRes, _req, res) => {
+      // An upstream that closes before the body is complete must close the client too, or it waits forever.
+      proxyRes.once('close', () => {
+        if (!proxyRes.complete) res.destroy();
+      });
+    });
+  }
+
+  /** Forwards a plain HTTP request, streaming the body both ways. */
+  web(req: IncomingMessage, res: ServerResponse, to: ForwardTarget): void {
+    setForwarded(req);
+    targetOf.set(req, to);
+    this.proxy.web(req, res, { target: to.target });
+  }
+
+  /** Forwards a WebSocket (or other) upgrade. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, to: ForwardTarget): void {
+    setForwarded(req);
+    targetOf.set(req, to);
+    this.proxy.ws(req, socket, head, { target: to.target });
+  }
+
+  /** Closes idle upstream connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function setForwarded(req: IncomingMessage): void {
+  for (const h of forwardedHeaders) delete req.headers[h];
+  const client = req.socket.remoteAddress ?? '';
+  req.headers['x-forwarded-for'] = client;
+  req.headers['x-real-ip'] = client;
+  req.headers['x-forwarded-proto'] = 'http';
+  if (req.headers.host) req.headers['x-forwarded-host'] = req.headers.host;
+  if (req.socket.localPort) req.headers['x-forwarded-port'] = String(req.socket.localPort);
+}
+
+function errorCode(err: Error): string {
+  return (err as NodeJS.ErrnoException).code ?? err.message;
+}

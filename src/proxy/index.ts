@@ -1,0 +1,1 @@
+export { HttpEntrypoint, type HttpEntrypointOptions, type HttpRoute, type HttpService } from './http/index.ts';

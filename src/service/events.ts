@@ -1,0 +1,17 @@
+/** The wake events of CONTRACT §3, as sent over SSE and written to the event log. */
+export type WakeEventType =
+  | 'waking' | 'dependency_waking' | 'dependency_ready' | 'starting' | 'started' | 'probing'
+  | 'ready' | 'stopping' | 'asleep' | 'error' | 'unhealthy' | 'healthy' | 'restarting';
+
+/** One event in a service's history; ids grow by one per service. */
+export interface WakeEvent {
+  readonly id: number;
+  readonly service: string;
+  readonly type: WakeEventType;
+  readonly at: string;
+  readonly message: string;
+  readonly error?: string;
+}
+
+/** Receives a service's events as they happen. */
+export type WakeEventListener = (event: WakeEvent) => void;

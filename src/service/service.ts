@@ -1,0 +1,332 @@
+/**
+ * The per-service watcher: feeds events to the pure state machine and performs its effects —
+ * the single-flight wake, the stop, the idle timer and the waiting clients.
+ */
+import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
+import type { ServiceConfig } from '../config/index.ts';
+import { waitUntilReady, defaultPoll, type Probe, type PollOptions } from '../health/index.ts';
+import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
+import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
+import { WakeFailedError, WakeTimeoutError } from './errors.ts';
+import type { WakeEvent, WakeEventListener, WakeEventType } from './events.ts';
+
+/** What a Service needs; passed in so tests can use a manual clock or a provider that fails. */
+export interface ServiceOptions {
+  readonly config: ServiceConfig;
+  readonly provider: Provider;
+  readonly ref: WorkloadRef;
+  /** Readiness while waking: resolves when the app answers. */
+  readonly readiness: Probe;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly poll?: PollOptions;
+}
+
+/** A client waiting for `ready`. */
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** What /status shows for one service. */
+export interface ServiceStatus {
+  readonly name: string;
+  readonly state: ServiceState;
+  readonly since: string;
+  readonly reason?: string;
+  readonly provider: string;
+  readonly workload: string;
+  readonly target?: string;
+  readonly entrypoints: { readonly http?: readonly string[] };
+  readonly in_flight: number;
+  readonly last_activity?: string;
+  readonly sleeps_at?: string;
+  readonly wakes: number;
+  readonly last_wake_ms?: number;
+}
+
+/** One service's lifecycle. Wakes are owned here, never by a request, so a client that leaves cannot cancel one. */
+export class Service {
+  readonly name: string;
+  readonly config: ServiceConfig;
+  private readonly opts: ServiceOptions;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private snap: Snapshot = initialSnapshot;
+  private since: number;
+  private inFlight = 0;
+  private lastActivity: number | undefined;
+  private idleTimer: unknown;
+  private sleepsAt: number | undefined;
+  private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<WakeEventListener>();
+  private nextEventId = 1;
+  private wakes = 0;
+  private lastWakeMs: number | undefined;
+  /** Aborted by stop(): a daemon shutting down abandons its wakes and leaves workloads as they are. */
+  private readonly lifetime = new AbortController();
+
+  constructor(opts: ServiceOptions) {
+    this.opts = opts;
+    this.config = opts.config;
+    this.name = opts.config.name;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log.child({ service: this.name });
+    this.since = this.clock.now();
+  }
+
+  /** The current state. */
+  get state(): ServiceState {
+    return this.snap.state;
+  }
+
+  /** Asks for the service to be awake; a no-op when it is or is getting there. */
+  wake(): void {
+    this.dispatch({ type: 'wake' });
+  }
+
+  /** Puts the service to sleep now (control API) or because it idled. */
+  sleep(reason: SleepReason): void {
+    this.dispatch({ type: 'sleep', reason });
+  }
+
+  /** The provider saw the workload change on its own (event stream, resync). */
+  observe(workload: WorkloadState): void {
+    this.dispatch({ type: 'observed', workload });
+  }
+
+  /**
+   * Counts one unit of activity (a request, a connection) until the returned release is called.
+   * While anything is in flight the idle timer does not run; it restarts when the last one ends.
+   */
+  acquire(): () => void {
+    this.inFlight++;
+    this.lastActivity = this.clock.now();
+    this.disarmIdle();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.lastActivity = this.clock.now();
+      if (this.inFlight === 0) this.armIdle();
+    };
+  }
+
+  /** Resolves when ready (waking the service if needed); rejects when the wake fails or `signal` aborts. */
+  whenReady(signal?: AbortSignal): Promise<void> {
+    if (this.snap.state === 'ready') return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters.delete(waiter);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      this.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake();
+    });
+  }
+
+  /** Subscribes to this service's wake events; returns the unsubscribe. */
+  onEvent(listener: WakeEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The service as /status shows it. */
+  status(): ServiceStatus {
+    const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    return {
+      name: this.name,
+      state: this.snap.state,
+      since: new Date(this.since).toISOString(),
+      ...(this.snap.reason === undefined ? {} : { reason: this.snap.reason }),
+      provider: this.opts.ref.provider,
+      workload: this.opts.ref.id,
+      ...(this.config.http ? { target: this.config.http.target } : {}),
+      entrypoints: this.config.http ? { http: this.config.http.hosts } : {},
+      in_flight: this.inFlight,
+      ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
+      ...(this.sleepsAt === undefined ? {} : { sleeps_at: iso(this.sleepsAt) }),
+      wakes: this.wakes,
+      ...(this.lastWakeMs === undefined ? {} : { last_wake_ms: this.lastWakeMs }),
+    };
+  }
+
+  /** Stops timers and abandons a running wake; workloads are left as they are. Idempotent. */
+  stop(): void {
+    this.lifetime.abort();
+    this.disarmIdle();
+    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down'));
+    this.waiters.clear();
+  }
+
+  private dispatch(event: ServiceEvent): void {
+    if (this.lifetime.signal.aborted) return;
+    const from = this.snap.state;
+    const { next, effects } = transition(this.snap, event);
+    this.snap = next;
+    if (next.state !== from) {
+      this.since = this.clock.now();
+      this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');
+      this.emitStateEvent(next);
+    }
+    for (const effect of effects) this.perform(effect);
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.type) {
+      case 'begin_wake':
+        void this.runWake();
+        return;
+      case 'begin_stop':
+        void this.runStop(effect.reason);
+        return;
+      case 'release_waiters':
+        for (const w of this.waiters) w.resolve();
+        this.waiters.clear();
+        return;
+      case 'fail_waiters': {
+        const err = new WakeFailedError(this.name, effect.reason);
+        for (const w of this.waiters) w.reject(err);
+        this.waiters.clear();
+        return;
+      }
+      case 'arm_idle_timer':
+        this.armIdle();
+        return;
+      case 'disarm_idle_timer':
+        this.disarmIdle();
+        return;
+      default: {
+        const never: never = effect;
+        throw new Error(`service "${this.name}": unknown effect ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async runWake(): Promise<void> {
+    const { provider, ref, readiness } = this.opts;
+    const startedAt = this.clock.now();
+    const deadline = new AbortController();
+    const timeout = formatDuration(this.config.wakeTimeoutMs);
+    const timer = this.clock.setTimeout(() => deadline.abort(new WakeTimeoutError(timeout)), this.config.wakeTimeoutMs);
+    const signal = AbortSignal.any([deadline.signal, this.lifetime.signal]);
+    try {
+      const current = await provider.status(ref, signal);
+      if (current.state === 'missing') throw new Error(`${provider.kind} workload "${ref.id}" does not exist`);
+      if (current.state !== 'running') {
+        this.emit('starting', current.state === 'paused' ? `unpausing ${ref.id}` : `starting ${ref.id}`);
+        if (current.state === 'paused') await provider.unpause(ref);
+        else await provider.start(ref, signal);
+        this.emit('started', `${ref.id} is running`);
+      }
+      signal.throwIfAborted();
+      this.emit('probing', 'waiting for the app to answer');
+      await waitUntilReady(readiness, signal, this.opts.poll ?? defaultPoll);
+      this.wakes++;
+      this.lastWakeMs = this.clock.now() - startedAt;
+      this.dispatch({ type: 'wake_succeeded' });
+    } catch (err) {
+      if (this.lifetime.signal.aborted) return;
+      const reason = deadline.signal.aborted ? describeTimeout(deadline.signal.reason, err) : `wake failed: ${errorText(err)}`;
+      this.log.warn({ phase: 'wake', err }, 'wake failed');
+      this.dispatch({ type: 'wake_failed', reason });
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  private async runStop(reason: SleepReason): Promise<void> {
+    const { provider, ref } = this.opts;
+    const method = this.config.stopMethod;
+    try {
+      // Only a running workload can be paused; one that already exited is asleep as it is.
+      const current = await provider.status(ref, this.lifetime.signal);
+      if (current.state === 'running') {
+        if (method === 'stop') await provider.stop(ref, { signal: this.config.stopSignal, timeoutMs: this.config.stopTimeoutMs });
+        else if (method === 'pause') await provider.pause(ref);
+        else await provider.kill(ref, 'SIGKILL');
+      }
+      this.log.info({ phase: 'stop', method, reason }, 'service put to sleep');
+      this.dispatch({ type: 'stop_succeeded' });
+    } catch (err) {
+      if (this.lifetime.signal.aborted) return;
+      this.log.warn({ phase: 'stop', method, err }, 'stop failed');
+      this.dispatch({ type: 'stop_failed', reason: `${method} failed: ${errorText(err)}` });
+    }
+  }
+
+  private armIdle(): void {
+    const { state } = this.snap;
+    if (this.inFlight > 0 || (state !== 'ready' && state !== 'error')) return;
+    this.disarmIdle();
+    const ms = this.config.idleTimeoutMs;
+    this.sleepsAt = this.clock.now() + ms;
+    this.idleTimer = this.clock.setTimeout(() => {
+      this.idleTimer = undefined;
+      this.sleepsAt = undefined;
+      this.sleep('idle');
+    }, ms);
+  }
+
+  private disarmIdle(): void {
+    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.sleepsAt = undefined;
+  }
+
+  private emitStateEvent(s: Snapshot): void {
+    switch (s.state) {
+      case 'waking':
+        return this.emit('waking', `waking ${this.name}`);
+      case 'ready':
+        return this.emit('ready', `${this.name} is ready`);
+      case 'stopping':
+        return this.emit('stopping', `putting ${this.name} to sleep (${this.config.stopMethod})`);
+      case 'asleep':
+        return this.emit('asleep', `${this.name} is asleep`);
+      case 'error':
+        return this.emit('error', `${this.name} failed`, s.reason);
+    }
+  }
+
+  private emit(type: WakeEventType, message: string, error?: string): void {
+    const event: WakeEvent = {
+      id: this.nextEventId++,
+      service: this.name,
+      type,
+      at: new Date(this.clock.now()).toISOString(),
+      message,
+      ...(error === undefined ? {} : { error }),
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.error({ err }, 'wake event listener failed');
+      }
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A timeout says what the last readiness check saw, so "timed out" is never the whole story. */
+function describeTimeout(reason: unknown, caught: unknown): string {
+  const last = caught instanceof Error ? caught.cause : undefined;
+  return last instanceof Error ? `${errorText(reason)} (last check: ${last.message})` : errorText(reason);
+}
