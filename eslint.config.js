@@ -10,7 +10,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': ['error', {
-        patterns: [{ regex: '^(\\.\\./)+(?!src/[^/]+\\.ts$)[^/]+/(?!.*index\\.ts$).+', message: 'import another folder only through its index.ts' }],
+        patterns: [{ regex: '^(\\.\\./)+(?!\\.\\.)(?!src/[^/]+\\.ts$)[^/]+/(?!.*index\\.ts$).+', message: 'import another folder only through its index.ts' }],
       }],
     },
   },

@@ -1,1 +1,4 @@
 export { createLogger, silentLogger, type Logger, type LogOptions } from './log.ts';
+export { systemClock, type Clock } from './clock.ts';
+export { formatDuration } from './duration.ts';
+export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, type AttemptContext, type SupervisedLoopOptions } from './backoff.ts';

@@ -1,0 +1,150 @@
+// The collector against a hand-written engine: stream ends, chunking and failures on demand.
+// The real-engine case (events of a container driven by the docker CLI) is in test/integration.
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { silentLogger } from '../kernel/index.ts';
+import { createDockerClient } from '../provider/docker/index.ts';
+import { fakeDockerEngine, json, RecordingObserver, waitFor, type FakeHandler } from '../../test/helpers/fakes/index.ts';
+import { DockerEventCollector } from './index.ts';
+
+function line(action: string, name = 'whoami', attributes: Record<string, string> = {}): string {
+  return `${JSON.stringify({ Type: 'container', Action: action, status: action, Actor: { ID: 'abc', Attributes: { name, ...attributes } }, time: 1795320370 })}\n`;
+}
+
+function openStream(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.flushHeaders();
+}
+
+async function setup(t: TestContext, handler: FakeHandler, pingIntervalMs?: number) {
+  const engine = await fakeDockerEngine(handler);
+  const observer = new RecordingObserver();
+  const collector = new DockerEventCollector({
+    provider: 'local',
+    docker: createDockerClient({ name: 'local', socket: engine.socket }),
+    observer,
+    log: silentLogger(),
+    backoff: { initialMs: 20, maxMs: 40 },
+    ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }),
+  });
+  t.after(async () => {
+    await collector.stop();
+    await engine.close();
+  });
+  return { engine, observer, collector };
+}
+
+describe('docker event collector', () => {
+  it('subscribes to container events first, then reports online and asks for a resync', async (t) => {
+    const { engine, observer, collector } = await setup(t, (req, res) => {
+      if (req.path === '/events') return openStream(res);
+      json(res, 200, 'OK');
+    });
+    await collector.start();
+    await waitFor(() => observer.resyncs === 1, { message: 'a resync' });
+    assert.deepEqual(observer.summary(), ['online:true', 'resync']);
+    const events = engine.requests.find((r) => r.path === '/events');
+    assert.deepEqual(JSON.parse(events!.query.get('filters')!), { type: ['container'] });
+    const since = Number(events!.query.get('since'));
+    assert.ok(Math.abs(since - (Date.now() / 1000 - 2)) < 5, 'reaches a little into the past to close the subscribe gap');
+    assert.equal(collector.state().state, 'running');
+  });
+
+  it('relays events cut anywhere across chunks, in order, and ignores signals', async (t) => {
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path !== '/events') return json(res, 200, 'OK');
+      openStream(res);
+      const text = line('start') + line('kill', 'whoami', { signal: '15' }) + line('die', 'whoami', { exitCode: '143' }) + line('stop') + line('pause', 'db');
+      const cuts = [5, 17, 130, 131, 250, text.length];
+      let from = 0;
+      for (const cut of cuts) {
+        res.write(text.slice(from, cut));
+        from = cut;
+      }
+    });
+    await collector.start();
+    await waitFor(() => observer.events().length === 4, { message: 'four events' });
+    assert.deepEqual(observer.summary(), ['online:true', 'resync', 'event:whoami:start:running', 'event:whoami:die:stopped', 'event:whoami:stop:stopped', 'event:db:pause:paused']);
+    assert.equal(observer.events('whoami')[1]!.exitCode, 143);
+  });
+
+  it('reports offline when the stream ends, reconnects, and resyncs again', async (t) => {
+    let connections = 0;
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path !== '/events') return json(res, 200, 'OK');
+      connections++;
+      openStream(res);
+      if (connections === 1) res.end(line('start'));
+    });
+    await collector.start();
+    await waitFor(() => observer.resyncs === 2, { message: 'a second resync' });
+    assert.deepEqual(observer.summary(), ['online:true', 'resync', 'event:whoami:start:running', 'online:false', 'online:true', 'resync']);
+    const offline = observer.calls.find((c) => c.kind === 'online' && !c.online);
+    assert.match(offline?.kind === 'online' ? String(offline.error?.message) : '', /^docker provider "local": events: stream ended/);
+  });
+
+  it('reports an engine that is down once, keeps retrying with backoff, and comes online when it answers', async (t) => {
+    let failures = 3;
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path === '/events' && failures-- > 0) return json(res, 500, { message: 'daemon starting' });
+      if (req.path === '/events') return openStream(res);
+      json(res, 200, 'OK');
+    });
+    await collector.start();
+    await waitFor(() => collector.state().state === 'backoff', { message: 'backoff state' });
+    assert.match(collector.state().lastError ?? '', /^docker provider "local": events: engine answered HTTP 500: daemon starting/);
+    await waitFor(() => observer.resyncs === 1, { message: 'the resync after recovery' });
+    assert.deepEqual(observer.summary(), ['online:false', 'online:true', 'resync']);
+  });
+
+  it('keeps streaming when the observer throws', async (t) => {
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path !== '/events') return json(res, 200, 'OK');
+      openStream(res);
+      res.write(line('start') + line('stop'));
+    });
+    let first = true;
+    const record = observer.onWorkloadEvent.bind(observer);
+    observer.onWorkloadEvent = (event) => {
+      record(event);
+      if (first) {
+        first = false;
+        throw new Error('observer bug');
+      }
+    };
+    await collector.start();
+    await waitFor(() => observer.events().length === 2, { message: 'both events' });
+    assert.equal(collector.state().state, 'running');
+  });
+
+  it('reconnects when the engine stops answering pings on a quiet stream', async (t) => {
+    let pings = 0;
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path === '/events') return openStream(res);
+      if (req.path === '/_ping' && ++pings === 1) return json(res, 500, { message: 'gone' });
+      json(res, 200, 'OK');
+    }, 30);
+    await collector.start();
+    await waitFor(() => observer.resyncs === 2, { message: 'a resync after the failed ping' });
+    const offline = observer.calls.find((c) => c.kind === 'online' && !c.online);
+    assert.match(offline?.kind === 'online' ? String(offline.error?.message) : '', /engine stopped answering pings/);
+  });
+
+  it('stops idempotently, closes the stream, and does not report the engine offline', async (t) => {
+    let closed = false;
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path !== '/events') return json(res, 200, 'OK');
+      openStream(res);
+      res.on('close', () => { closed = true; });
+    });
+    const abort = new AbortController();
+    await collector.start(abort.signal);
+    await waitFor(() => observer.resyncs === 1);
+    abort.abort();
+    await Promise.all([collector.stop(), collector.stop()]);
+    await waitFor(() => closed, { message: 'the engine to see the stream closed' });
+    assert.equal(collector.state().state, 'stopped');
+    assert.deepEqual(observer.summary(), ['online:true', 'resync']);
+  });
+});

@@ -1,0 +1,40 @@
+/** Runs a real drowse daemon in the test process, on ephemeral ports, from a YAML config. */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { parseConfig, formatProblem } from '../../src/config/index.ts';
+import { createLogger } from '../../src/kernel/index.ts';
+import { Daemon } from '../../src/daemon.ts';
+
+/** A started daemon and where to reach it. */
+export interface RunningDrowse {
+  readonly daemon: Daemon;
+  readonly port: number;
+  readonly controlSocket: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts drowse with `yaml` (entrypoint and control socket are filled in) and stops it when the test ends.
+ * Logs go to stderr when DROWSE_TEST_LOG is set (e.g. DROWSE_TEST_LOG=debug npm test).
+ */
+export async function startDrowse(t: TestContext | { after(fn: () => Promise<void>): void }, yaml: string): Promise<RunningDrowse> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
+  const controlSocket = path.join(dir, 'control.sock');
+  const full = `entrypoints: { http: "127.0.0.1:0" }\ncontrol: { socket: ${JSON.stringify(controlSocket)} }\n${yaml}`;
+  const result = parseConfig(full, 'test.yaml', process.env);
+  if (!result.ok) throw new Error(`test config is invalid:\n${result.problems.map(formatProblem).join('\n')}\n---\n${full}`);
+  const level = (process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
+  const log = createLogger({ level, format: 'json' }, process.stderr);
+  const daemon = new Daemon({ config: result.config, log, version: 'test', probeTimeoutMs: 1000 });
+  await daemon.start();
+  const port = daemon.httpAddress()?.port;
+  if (!port) throw new Error('drowse did not bind its http entrypoint');
+  const stop = async () => {
+    await daemon.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+  t.after(stop);
+  return { daemon, port, controlSocket, stop };
+}
