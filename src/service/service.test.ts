@@ -7,31 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Provider, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
-import { silentLogger, type Clock } from '../kernel/index.ts';
+import { silentLogger } from '../kernel/index.ts';
+import { ManualClock } from '../../test/helpers/fakes/index.ts';
 import { Service } from './service.ts';
 import type { WakeEvent } from './events.ts';
-
-class ManualClock implements Clock {
-  t = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private seq = 0;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  };
-  clearTimeout = (h: unknown) => void this.timers.delete(h as number);
-  advance(ms: number) {
-    this.t += ms;
-    for (const [id, timer] of [...this.timers]) {
-      if (timer.at <= this.t) {
-        this.timers.delete(id);
-        timer.fn();
-      }
-    }
-  }
-}
 
 /** A provider that records calls; `gate` lets a test hold a start open, `failStop` injects a stop failure. */
 class ScriptedProvider implements Provider {
@@ -40,6 +19,7 @@ class ScriptedProvider implements Provider {
   state: WorkloadState = 'stopped';
   calls: string[] = [];
   gate: Promise<void> = Promise.resolve();
+  stopGate: Promise<void> = Promise.resolve();
   failStop = false;
   async status(): Promise<WorkloadStatus> {
     return { state: this.state };
@@ -51,6 +31,7 @@ class ScriptedProvider implements Provider {
   }
   async stop() {
     this.calls.push('stop');
+    await this.stopGate;
     if (this.failStop) throw new Error('engine said no');
     this.state = 'stopped';
   }
@@ -118,12 +99,12 @@ test('the idle timer runs only while nothing is in flight and restarts when the 
   const { clock, provider, service } = setup({ idleTimeoutMs: 1000 });
   await service.whenReady();
   const release = service.acquire();
-  clock.advance(5000);
+  await clock.advance(5000);
   assert.equal(service.state, 'ready', 'an in-flight request keeps it awake');
   release();
-  clock.advance(999);
+  await clock.advance(999);
   assert.equal(service.state, 'ready', 'the timer counts from the end of the last request');
-  clock.advance(1);
+  await clock.advance(1);
   await settle();
   assert.equal(service.state, 'asleep');
   assert.deepEqual(provider.calls, ['start', 'stop']);
@@ -133,7 +114,7 @@ for (const [method, call] of [['stop', 'stop'], ['pause', 'pause'], ['kill', 'ki
   test(`stop method ${method} puts the workload to sleep with ${call}`, async () => {
     const { clock, provider, service } = setup({ idleTimeoutMs: 10, stopMethod: method });
     await service.whenReady();
-    clock.advance(10);
+    await clock.advance(10);
     await settle();
     assert.equal(service.state, 'asleep');
     assert.equal(provider.calls.at(-1), call);
@@ -143,7 +124,7 @@ for (const [method, call] of [['stop', 'stop'], ['pause', 'pause'], ['kill', 'ki
 test('a paused service is woken by unpausing, not starting', async () => {
   const { clock, provider, service } = setup({ idleTimeoutMs: 10, stopMethod: 'pause' });
   await service.whenReady();
-  clock.advance(10);
+  await clock.advance(10);
   await settle();
   await service.whenReady();
   assert.deepEqual(provider.calls, ['start', 'pause', 'unpause']);
@@ -152,8 +133,11 @@ test('a paused service is woken by unpausing, not starting', async () => {
 test('a request arriving while stopping waits and wakes the service again after the stop', async () => {
   const { clock, provider, service } = setup({ idleTimeoutMs: 10 });
   await service.whenReady();
-  clock.advance(10);
+  let finishStop!: () => void;
+  provider.stopGate = new Promise((r) => (finishStop = r));
+  await clock.advance(10);
   assert.equal(service.state, 'stopping');
+  finishStop();
   const held = service.whenReady();
   await held;
   assert.deepEqual(provider.calls, ['start', 'stop', 'start']);
@@ -164,10 +148,10 @@ test('a wake that never gets ready fails after wake_timeout with the last check 
   const { clock, service } = setup({ wakeTimeoutMs: 500 }, async () => {
     throw new Error('tcp 127.0.0.1:1: ECONNREFUSED');
   });
-  const waiter = service.whenReady();
+  const rejected = assert.rejects(service.whenReady(), /service "app": wake timed out after 500ms \(last check: tcp 127.0.0.1:1: ECONNREFUSED\)/);
   await settle();
-  clock.advance(500);
-  await assert.rejects(waiter, /service "app": wake timed out after 500ms \(last check: tcp 127.0.0.1:1: ECONNREFUSED\)/);
+  await clock.advance(500);
+  await rejected;
   assert.equal(service.state, 'error');
 });
 
@@ -175,7 +159,7 @@ test('a failed stop is an error, and the next request wakes the service again', 
   const { clock, provider, service, events } = setup({ idleTimeoutMs: 10 });
   await service.whenReady();
   provider.failStop = true;
-  clock.advance(10);
+  await clock.advance(10);
   await settle();
   assert.equal(service.state, 'error');
   assert.match(events.at(-1)?.error ?? '', /stop failed: engine said no/);
@@ -202,7 +186,7 @@ test('a container started by hand is probed and becomes ready without a start ca
 test('status reports in-flight requests and when the service will sleep', async () => {
   const { clock, service } = setup({ idleTimeoutMs: 1000 });
   await service.whenReady();
-  assert.equal(service.status().sleeps_at, new Date(clock.t + 1000).toISOString());
+  assert.equal(service.status().sleeps_at, new Date(clock.now() + 1000).toISOString());
   const release = service.acquire();
   assert.equal(service.status().in_flight, 1);
   assert.equal(service.status().sleeps_at, undefined);

@@ -4,6 +4,8 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
 import { WebSocket } from 'ws';
 import { request, startDrowse, requireDocker, ensureTestImage, runContainer, containerState, dockerCli, freePort, waitFor, recordDockerEvents } from '../helpers/index.ts';
 
@@ -137,4 +139,69 @@ test('a container started and stopped by hand is noticed', async (t) => {
 
   await dockerCli(['stop', '-t', '1', app.name]);
   await waitFor(() => service()?.state === 'asleep', { timeoutMs: 15_000, message: 'asleep after a manual stop' });
+});
+
+test('a response is streamed to the client chunk by chunk, not buffered', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const app = await sleepingApp(t);
+  const drowse = await startDrowse(t, serviceYaml('web', app.name, app.port));
+  await request({ port: drowse.port, host: 'web.test' });
+
+  const arrivals: number[] = [];
+  const started = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: drowse.port, path: '/slow?chunks=4&interval=300', headers: { host: 'web.test' }, agent: false }, (res) => {
+      res.on('data', () => arrivals.push(Date.now() - started));
+      res.on('end', resolve);
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+  assert.ok(arrivals.length >= 3, `${arrivals.length} separate chunks`);
+  assert.ok((arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0) >= 600, `chunks spread over time: ${arrivals.join(', ')} ms`);
+});
+
+test('an upstream that dies mid-response closes the client connection instead of leaving it hanging', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const app = await sleepingApp(t);
+  const drowse = await startDrowse(t, serviceYaml('web', app.name, app.port));
+  await request({ port: drowse.port, host: 'web.test' });
+
+  const outcome = await new Promise<string>((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port: drowse.port, path: '/break', headers: { host: 'web.test' }, agent: false, timeout: 10_000 }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve('ended normally'));
+      res.on('error', () => resolve('closed'));
+      res.on('aborted', () => resolve('closed'));
+    });
+    req.on('timeout', () => resolve('hung'));
+    req.on('error', () => resolve('closed'));
+    req.end();
+  });
+
+  assert.equal(outcome, 'closed');
+  const after = await request({ port: drowse.port, host: 'web.test', path: '/after' });
+  assert.equal(after.status, 200, 'the proxy still serves after an upstream broke');
+});
+
+test('malformed requests get 400 and the proxy keeps serving', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const app = await sleepingApp(t);
+  const drowse = await startDrowse(t, serviceYaml('web', app.name, app.port));
+
+  const raw = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(drowse.port, '127.0.0.1', () => socket.end(bytes));
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  assert.match(await raw('GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  assert.match(await raw('GET / HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 400 /, 'no Host header');
+  assert.equal(drowse.daemon.service('web')?.state, 'asleep', 'nothing woke');
+  assert.equal((await request({ port: drowse.port, host: 'web.test' })).status, 200);
 });

@@ -3,7 +3,7 @@
 // Env: PORT (required), HOST (127.0.0.1), NAME ("app"), START_DELAY_MS (delay before listening),
 //      IGNORE_SIGNALS ("TERM,INT": keep running on these).
 // Routes: /healthz → "ok"; /status/NNN → that status; /slow?chunks=5&interval=200 → streams chunks;
-//         /exit?code=N → exits (a crash on demand).
+//         /exit?code=N → exits (a crash on demand); /break → cuts the connection mid-response.
 // Exits 128+signal on SIGTERM/SIGINT (143/130), so a test can tell which signal stopped it.
 /* global process, console, Buffer, URL, setTimeout, setInterval, clearInterval -- Node globals; this file runs in the container, outside the TypeScript build. */
 import http from 'node:http';
@@ -43,6 +43,12 @@ const server = http.createServer((req, res) => {
     if (url.pathname === '/exit') {
       res.end('bye');
       return setTimeout(() => process.exit(Number(url.searchParams.get('code') || 1)), 10);
+    }
+    if (url.pathname === '/break') {
+      // Dies mid-response: headers and a first chunk, then the connection is cut.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.write('partial');
+      return setTimeout(() => res.socket.destroy(), 50);
     }
     if (url.pathname === '/slow') {
       const total = Number(url.searchParams.get('chunks') || 5);
