@@ -89,28 +89,34 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const slot of this.providers.values()) slot.collector?.stop();
+    await Promise.all([...this.providers.values()].map((slot) => slot.collector?.stop()));
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     await this.http?.stop();
     for (const s of this.services.values()) s.stop();
     this.log.info({}, 'drowse stopped');
   }
 
+  /**
+   * Events are treated as "this workload changed": the state observed is re-read from the provider,
+   * not taken from the event. The collector replays a few seconds of events on every connect, and a
+   * replayed `start` of a container that has since stopped must not wake it.
+   */
   onWorkloadEvent(event: WorkloadEvent): void {
-    for (const s of this.servicesOn(event.provider, event.id)) s.observe(event.state);
+    for (const s of this.servicesOn(event.provider, event.id)) this.refresh(s);
   }
 
   onResync(provider: string): void {
-    const slot = this.providers.get(provider);
-    if (!slot) return;
-    for (const s of this.services.values()) {
-      const ref = this.refOf(s.config);
-      if (ref?.provider !== provider) continue;
-      slot.provider.status(ref).then(
-        (st) => s.observe(st.state),
-        (err: unknown) => this.log.warn({ service: s.name, provider, err }, 'resync failed'),
-      );
-    }
+    for (const s of this.services.values()) if (this.refOf(s.config)?.provider === provider) this.refresh(s);
+  }
+
+  private refresh(s: Service): void {
+    const ref = this.refOf(s.config);
+    const slot = ref && this.providers.get(ref.provider);
+    if (!ref || !slot) return;
+    slot.provider.status(ref).then(
+      (st) => s.observe(st.state),
+      (err: unknown) => this.log.warn({ service: s.name, provider: ref.provider, err }, 'reading workload state failed'),
+    );
   }
 
   onProviderOnline(provider: string, online: boolean, error?: Error): void {

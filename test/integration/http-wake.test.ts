@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocket } from 'ws';
+import { controlRequest } from '../../src/control/index.ts';
 import { request, startDrowse, requireDocker, ensureTestImage, runContainer, containerState, dockerCli, freePort, waitFor, recordDockerEvents } from '../helpers/index.ts';
 
 let image: string;
@@ -204,4 +205,21 @@ test('malformed requests get 400 and the proxy keeps serving', async (t) => {
   assert.match(await raw('GET / HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 400 /, 'no Host header');
   assert.equal(drowse.daemon.service('web')?.state, 'asleep', 'nothing woke');
   assert.equal((await request({ port: drowse.port, host: 'web.test' })).status, 200);
+});
+
+test('the control API wakes a service (answering once it is ready) and puts it to sleep', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const app = await sleepingApp(t, { START_DELAY_MS: '300' });
+  const drowse = await startDrowse(t, serviceYaml('web', app.name, app.port));
+  const control = { socket: drowse.controlSocket };
+
+  const woken = (await controlRequest(control, 'POST', '/services/web/wake')) as { state: string; wakes: number };
+  assert.equal(woken.state, 'ready');
+  assert.equal(woken.wakes, 1);
+
+  await controlRequest(control, 'POST', '/services/web/sleep');
+  await waitFor(async () => (await containerState(app.name)) === 'exited', { timeoutMs: 15_000, message: 'container stopped' });
+  const status = (await controlRequest(control, 'GET', '/status')) as { services: Array<{ name: string; state: string }>; providers: Array<{ online: boolean }> };
+  assert.deepEqual(status.services.map((s) => [s.name, s.state]), [['web', 'asleep']]);
+  assert.equal(status.providers[0]?.online, true);
 });
