@@ -1,0 +1,2 @@
+export { isPageNavigation, acceptsHtml } from './classify.ts';
+export { WakeHistory } from './history.ts';
