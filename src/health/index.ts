@@ -1,2 +1,2 @@
 export { tcpProbe, httpProbe, allOf, ProbeError, type Probe } from './probe.ts';
-export { waitUntilReady, defaultPoll, type PollOptions } from './ready.ts';
+export { waitUntilReady, defaultPoll, GiveUpError, type PollOptions } from './ready.ts';

@@ -1,5 +1,10 @@
 import type { Probe } from './probe.ts';
 
+/** Thrown by a probe when waiting longer cannot help (the workload exited): the poll stops at once. */
+export class GiveUpError extends Error {
+  override readonly name = 'GiveUpError';
+}
+
 /** How fast readiness is polled: fast at first (apps often listen within tens of ms), then backing off. */
 export interface PollOptions {
   readonly initialMs: number;
@@ -23,6 +28,7 @@ export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: Po
       await probe(signal);
       return;
     } catch (err) {
+      if (err instanceof GiveUpError) throw err;
       lastError = err;
     }
     if (signal.aborted) throw withCause(signal.reason, lastError);

@@ -194,3 +194,13 @@ test('status reports in-flight requests and when the service will sleep', async 
   release();
   assert.equal(service.status().in_flight, 0, 'a double release counts once');
 });
+
+test('a workload that exits while waking fails the wake at once with its exit code', async () => {
+  const { provider, service } = setup({ wakeTimeoutMs: 60_000 }, async () => {
+    throw new Error('tcp 127.0.0.1:1: ECONNREFUSED');
+  });
+  const status = provider.status.bind(provider);
+  provider.status = async () => (provider.calls.includes('start') ? { state: 'stopped', exitCode: 3 } : status());
+  await assert.rejects(service.whenReady(), /service "app": wake failed: app exited with exit code 3 while waking/);
+  assert.equal(service.state, 'error');
+});

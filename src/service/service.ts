@@ -4,7 +4,7 @@
  */
 import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
-import { waitUntilReady, defaultPoll, type Probe, type PollOptions } from '../health/index.ts';
+import { waitUntilReady, defaultPoll, GiveUpError, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
 import { WakeFailedError, WakeTimeoutError } from './errors.ts';
@@ -234,7 +234,7 @@ export class Service {
       }
       signal.throwIfAborted();
       this.emit('probing', 'waiting for the app to answer');
-      await waitUntilReady(readiness, signal, this.opts.poll ?? defaultPoll);
+      await waitUntilReady(this.failFast(readiness), signal, this.opts.poll ?? defaultPoll);
       this.wakes++;
       this.lastWakeMs = this.clock.now() - startedAt;
       this.dispatch({ type: 'wake_succeeded' });
@@ -246,6 +246,30 @@ export class Service {
     } finally {
       this.clock.clearTimeout(timer);
     }
+  }
+
+  /**
+   * Wraps the readiness probe so that a workload that exits while waking ends the wake at once
+   * instead of after wake_timeout. The provider is asked only after a failed probe, and at most
+   * every 250 ms, so a fast poll does not turn into a stream of inspects.
+   */
+  private failFast(readiness: Probe): Probe {
+    const { provider, ref } = this.opts;
+    let checkedAt = -Infinity;
+    return async (signal) => {
+      try {
+        await readiness(signal);
+      } catch (err) {
+        if (this.clock.now() - checkedAt < 250) throw err;
+        checkedAt = this.clock.now();
+        const st = await provider.status(ref, signal);
+        if (st.state !== 'running') {
+          const code = st.exitCode === undefined ? '' : ` with exit code ${st.exitCode}`;
+          throw new GiveUpError(`${ref.id} ${st.state === 'missing' ? 'was removed' : `exited${code}`} while waking`, { cause: err });
+        }
+        throw err;
+      }
+    };
   }
 
   private async runStop(reason: SleepReason): Promise<void> {

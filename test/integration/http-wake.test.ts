@@ -223,3 +223,18 @@ test('the control API wakes a service (answering once it is ready) and puts it t
   assert.deepEqual(status.services.map((s) => [s.name, s.state]), [['web', 'asleep']]);
   assert.equal(status.providers[0]?.online, true);
 });
+
+test('a container that exits while waking fails the wake within seconds, not after wake_timeout', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const port = await freePort();
+  const name = await runContainer(t, { image, cmd: ['sh', '-c', 'sleep 1; exit 3'], start: false });
+  const drowse = await startDrowse(t, serviceYaml('crash', name, port, '    wake_timeout: 60s\n'));
+
+  const started = Date.now();
+  const res = await request({ port: drowse.port, host: 'crash.test', headers: { accept: 'application/json' } });
+
+  assert.equal(res.status, 503);
+  assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
+  assert.match(res.json<{ detail: string }>().detail, /exited with exit code 3 while waking/);
+  assert.equal(drowse.daemon.service('crash')?.state, 'error');
+});
