@@ -43,7 +43,7 @@ const RESERVED = '/__drowse/';
 export class HttpEntrypoint {
   private readonly opts: HttpEntrypointOptions;
   private readonly log: Logger;
-  private router: Router<HttpRoute>;
+  private readonly router: Router<HttpRoute>;
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
 
@@ -52,11 +52,6 @@ export class HttpEntrypoint {
     this.log = opts.log.child({ entrypoint: 'http' });
     this.router = new Router(opts.routes.map((r) => ({ hosts: r.hosts, value: r })));
     this.forwarder = new Forwarder(this.log);
-  }
-
-  /** Replaces the route table (config reload); requests in flight keep the route they had. */
-  setRoutes(routes: readonly HttpRoute[]): void {
-    this.router = new Router(routes.map((r) => ({ hosts: r.hosts, value: r })));
   }
 
   /** The bound address, once listening. */
