@@ -10,6 +10,7 @@ import { Service } from './service/index.ts';
 import { tcpProbe, httpProbe, allOf, type Probe } from './health/index.ts';
 import { HttpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, defaultControlSocket, type ControlBackend } from './control/index.ts';
+import { LoadingSite } from './loading/index.ts';
 import type { Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
@@ -19,6 +20,8 @@ export interface DaemonOptions {
   readonly version: string;
   /** Seconds a probe attempt may take; tests shorten it. */
   readonly probeTimeoutMs?: number;
+  /** Interval of SSE heartbeat comments; tests shorten it. */
+  readonly sseHeartbeatMs?: number;
 }
 
 interface ProviderSlot {
@@ -36,6 +39,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   private readonly providers = new Map<string, ProviderSlot>();
   private readonly services = new Map<string, Service>();
   private http: HttpEntrypoint | undefined;
+  private site: LoadingSite | undefined;
   private control: ControlServer | undefined;
   private readonly startedAt = Date.now();
   private stopped = false;
@@ -70,10 +74,16 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml)');
       }
 
+      this.site = new LoadingSite({
+        services: [...this.services.values()],
+        ...(this.opts.sseHeartbeatMs === undefined ? {} : { heartbeatMs: this.opts.sseHeartbeatMs }),
+      });
+      await this.site.start();
       this.http = new HttpEntrypoint({
         host: config.entrypoints.http.host,
         port: config.entrypoints.http.port,
         routes: this.httpRoutes(),
+        site: this.site,
         log: this.log,
       });
       await this.http.start();
@@ -91,6 +101,8 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     this.stopped = true;
     await Promise.all([...this.providers.values()].map((slot) => slot.collector?.stop()));
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
+    // Event streams never end by themselves; ending them first lets the server close at once.
+    this.site?.stop();
     await this.http?.stop();
     for (const s of this.services.values()) s.stop();
     this.log.info({}, 'drowse stopped');
@@ -200,7 +212,16 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     const routes: HttpRoute[] = [];
     for (const s of this.services.values()) {
       const http = s.config.http;
-      if (http) routes.push({ hosts: http.hosts, service: s, target: new URL(http.target), wakeTimeoutMs: s.config.wakeTimeoutMs });
+      if (!http) continue;
+      const { wakeTimeoutMs, loadingPage, startEndpoints, wakeFilter } = s.config;
+      routes.push({
+        hosts: http.hosts,
+        service: s,
+        target: new URL(http.target),
+        wakeTimeoutMs,
+        loadingPage,
+        policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) },
+      });
     }
     return routes;
   }

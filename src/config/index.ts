@@ -1,5 +1,5 @@
 /** The config module: finds, parses, validates and resolves drowse.yaml into DrowseConfig. */
-export type { ControlConfig, DockerProviderConfig, DrowseConfig, HttpRouteConfig, ServiceConfig, StopMethod } from './types.ts';
+export type { ControlConfig, DockerProviderConfig, DrowseConfig, HttpRouteConfig, ServiceConfig, StopMethod, WakeFilterConfig } from './types.ts';
 export { formatProblem, type ConfigProblem, type LoadResult } from './problems.ts';
 export { parseConfig } from './parse.ts';
 export { loadConfig, embeddedDefault, EMBEDDED_SOURCE, SYSTEM_CONFIG_PATH, type LoadOptions } from './load.ts';
@@ -7,3 +7,4 @@ export { configJsonSchema, configSchema, DEFAULT_DOCKER_SOCKET, type ConfigFile,
 export { parseDuration, tryParseDuration, DURATION_MESSAGE } from './duration.ts';
 export { parseHostPort, type HostPort } from './address.ts';
 export { expandString } from './expand.ts';
+export { BUILTIN_WAKE_DENY } from './wake-filter.ts';

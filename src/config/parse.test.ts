@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embeddedDefault, parseConfig, type DrowseConfig, type ServiceConfig } from './index.ts';
+import { BUILTIN_WAKE_DENY, embeddedDefault, parseConfig, type DrowseConfig, type ServiceConfig } from './index.ts';
 
 function parsed(yaml: string, env: NodeJS.ProcessEnv = {}): { config: DrowseConfig; warnings: readonly string[] } {
   const result = parseConfig(yaml, 'drowse.yaml', env);
@@ -39,7 +39,42 @@ test('a service inherits built-in defaults for every key it does not set', () =>
     stopMethod: 'stop',
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 30_000,
+    loadingPage: true,
+    wakeFilter: { deny: BUILTIN_WAKE_DENY.map((d) => d.toLowerCase()), allow: [] },
   });
+});
+
+test('start_endpoint takes one path or a list, and a service with none may be woken by any path', () => {
+  const { config } = parsed(`
+services:
+  one: { docker: { container: a }, start_endpoint: / }
+  many: { docker: { container: b }, start_endpoint: [/wake, "/app/*", /wake] }
+  any: { docker: { container: c } }
+`);
+  assert.deepEqual(service(config, 'one').startEndpoints, ['/']);
+  assert.deepEqual(service(config, 'many').startEndpoints, ['/wake', '/app/*']);
+  assert.equal(service(config, 'any').startEndpoints, undefined);
+});
+
+test('a service wake_filter overrides the defaults key by key; patterns are case-insensitive', () => {
+  const { config } = parsed(`
+defaults:
+  loading_page: false
+  wake_filter: { builtin_deny: false, deny: [HomeAssistant], allow: [] }
+services:
+  inherits: { docker: { container: a } }
+  own:
+    docker: { container: b }
+    loading_page: true
+    wake_filter: { builtin_deny: true, allow: [Uptime-Kuma] }
+`);
+  const a = service(config, 'inherits');
+  assert.equal(a.loadingPage, false);
+  assert.deepEqual(a.wakeFilter, { deny: ['homeassistant'], allow: [] });
+  const b = service(config, 'own');
+  assert.equal(b.loadingPage, true);
+  assert.ok(b.wakeFilter.deny.includes('googlebot') && b.wakeFilter.deny.includes('homeassistant'));
+  assert.deepEqual(b.wakeFilter.allow, ['uptime-kuma']);
 });
 
 test('the defaults section overrides built-in defaults, and a service overrides the defaults section', () => {

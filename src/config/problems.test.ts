@@ -197,6 +197,19 @@ services:
     ['drowse.yaml:1:20: control.socket: malformed reference ${X:?oops}: expected ${VAR} or ${VAR:-default}'],
   ],
   [
+    'a start_endpoint must be a path, with "*" only at its end',
+    'services:\n  a:\n    docker: { container: a }\n    start_endpoint: [wake, "/a*b", /ok, "/app/*"]\n',
+    [
+      'drowse.yaml:4:22: services.a.start_endpoint.0: expected a path starting with "/", optionally ending in "*" to match everything below it',
+      'drowse.yaml:4:28: services.a.start_endpoint.1: expected a path starting with "/", optionally ending in "*" to match everything below it',
+    ],
+  ],
+  [
+    'an empty wake_filter pattern would match every client',
+    'defaults:\n  wake_filter: { deny: [""] }\n',
+    ['drowse.yaml:2:25: defaults.wake_filter.deny.0: an empty pattern would match every client'],
+  ],
+  [
     'several problems are all reported, in file order',
     `services:
   app:

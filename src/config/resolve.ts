@@ -2,7 +2,8 @@ import { parseHostPort } from './address.ts';
 import { parseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
 import { DEFAULT_DOCKER_SOCKET, type ConfigFile } from './schema.ts';
-import type { DockerProviderConfig, DrowseConfig, ServiceConfig } from './types.ts';
+import type { DockerProviderConfig, DrowseConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
+import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
 /**
  * Rules that span keys. They read the raw value rather than the schema's output so they run
@@ -89,6 +90,9 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       stopMethod: s.stop_method ?? d.stop_method,
       stopSignal: s.stop_signal ?? d.stop_signal,
       stopTimeoutMs: parseDuration(s.stop_timeout ?? d.stop_timeout),
+      ...(s.start_endpoint === undefined ? {} : { startEndpoints: typeof s.start_endpoint === 'string' ? [s.start_endpoint] : [...new Set(s.start_endpoint)] }),
+      loadingPage: s.loading_page ?? d.loading_page,
+      wakeFilter: resolveWakeFilter(d.wake_filter, s.wake_filter),
     };
   });
 
@@ -107,6 +111,14 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     services,
   };
   return { config, warnings };
+}
+
+/** A service's wake_filter: each key it sets replaces the default's; the built-in list is folded in here. */
+function resolveWakeFilter(d: ConfigFile['defaults']['wake_filter'], s: NonNullable<ConfigFile['services'][string]['wake_filter']> | undefined): WakeFilterConfig {
+  const builtin = s?.builtin_deny ?? d.builtin_deny;
+  const deny = [...(builtin ? BUILTIN_WAKE_DENY : []), ...(s?.deny ?? d.deny)];
+  const lower = (xs: readonly string[]) => [...new Set(xs.map((x) => x.toLowerCase()))];
+  return { deny: lower(deny), allow: lower(s?.allow ?? d.allow) };
 }
 
 function* hostsOf(service: Record<string, unknown>, name: string): Generator<[string, Path]> {

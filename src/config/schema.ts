@@ -56,6 +56,31 @@ function isOrigin(text: string, schemes: readonly string[]): boolean {
 const stopMethod = z.enum(['stop', 'pause', 'kill']);
 const stopSignal = z.string({ error: unless(SIGNAL_MESSAGE) }).regex(/^SIG[A-Z0-9]+$/, SIGNAL_MESSAGE);
 const hostName = z.string({ error: unless(HOST_MESSAGE) }).max(253, HOST_MESSAGE).regex(HOST_PATTERN, HOST_MESSAGE);
+const PATH_MESSAGE = 'expected a path starting with "/", optionally ending in "*" to match everything below it';
+const startPath = z.string({ error: unless(PATH_MESSAGE) }).regex(/^\/[^?#*\s]*\*?$/, PATH_MESSAGE);
+const userAgentPatterns = (description: string) =>
+  z.array(z.string().trim().min(1, 'an empty pattern would match every client')).describe(description);
+
+const BUILTIN_DENY_DOC = 'Deny the built-in list of search crawlers, link previewers and uptime monitors (see the README).';
+const DENY_DOC = 'More User-Agent substrings (case-insensitive) that may not wake a service.';
+const ALLOW_DOC = 'User-Agent substrings (case-insensitive) that may wake a service even when a deny entry matches.';
+const flag = () => z.boolean({ error: 'expected true or false' });
+
+const defaultWakeFilter = z
+  .object({
+    builtin_deny: flag().default(true).describe(BUILTIN_DENY_DOC),
+    deny: userAgentPatterns(DENY_DOC).default([]),
+    allow: userAgentPatterns(ALLOW_DOC).default([]),
+  })
+  .strict();
+
+const serviceWakeFilter = z
+  .object({
+    builtin_deny: flag().optional().describe(BUILTIN_DENY_DOC),
+    deny: userAgentPatterns(DENY_DOC).optional(),
+    allow: userAgentPatterns(ALLOW_DOC).optional(),
+  })
+  .strict();
 
 const dockerProvider = z
   .object({
@@ -112,6 +137,16 @@ const service = z
     stop_method: stopMethod.optional().describe('How the workload is put to sleep: stop | pause | kill. Default: defaults.stop_method.'),
     stop_signal: stopSignal.optional().describe('Signal sent by stop_method stop or kill, e.g. SIGTERM. Default: defaults.stop_signal.'),
     stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing. Default: defaults.stop_timeout.').optional(),
+    start_endpoint: z
+      .union([startPath, z.array(startPath).min(1, 'list at least one path')], { error: 'expected a path or a list of paths' })
+      .optional()
+      .describe('Only these paths may wake the service; while it sleeps, other paths get 403. "/app/*" matches everything below /app/. Default: every path.'),
+    loading_page: flag()
+      .optional()
+      .describe('Browsers opening the sleeping service get a live loading page; false holds them like API clients. Default: defaults.loading_page.'),
+    wake_filter: serviceWakeFilter
+      .optional()
+      .describe('Which user agents may not wake this service; each key overrides the same key under defaults.wake_filter.'),
   })
   .strict()
   .describe('One service: a workload that sleeps when idle, and the routes that wake it.');
@@ -167,6 +202,12 @@ export const configSchema = z
         stop_method: stopMethod.default('stop').describe('How workloads are put to sleep: stop | pause | kill.'),
         stop_signal: stopSignal.default('SIGTERM').describe('Signal sent by stop_method stop or kill.'),
         stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.').default('30s'),
+        loading_page: flag()
+          .default(true)
+          .describe('Browsers opening a sleeping service get a live loading page; false holds them like API clients.'),
+        wake_filter: defaultWakeFilter
+          .prefault({})
+          .describe('User agents that may not wake a service: a denied client gets 503 while it sleeps and never counts as activity.'),
       })
       .strict()
       .prefault({})

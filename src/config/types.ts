@@ -33,6 +33,17 @@ export interface ServiceConfig {
   readonly stopMethod: StopMethod;
   readonly stopSignal: string;
   readonly stopTimeoutMs: number;
+  /** Paths that may wake the service ("/x/*" matches below /x/); absent: every path. */
+  readonly startEndpoints?: readonly string[];
+  /** Page navigations to a service that is not ready get the loading page. */
+  readonly loadingPage: boolean;
+  /** User-Agent substrings (lower-cased) that may not wake the service, and those exempt from the deny list. */
+  readonly wakeFilter: WakeFilterConfig;
+}
+
+export interface WakeFilterConfig {
+  readonly deny: readonly string[];
+  readonly allow: readonly string[];
 }
 
 export interface ControlConfig {

@@ -15,8 +15,24 @@ test('a late subscriber gets the whole current wake, ending in ready', () => {
 
 test('a new wake starts a new history', () => {
   const h = new WakeHistory();
-  for (const t of ['waking', 'error', 'stopping', 'asleep', 'waking', 'starting'] as const) h.push(ev(t));
+  for (const t of ['waking', 'error', 'waking', 'starting'] as const) h.push(ev(t));
   assert.deepEqual(types(h.since()), ['waking', 'starting']);
+});
+
+test('a stop starts a new history, so a page served while stopping never sees the old ready', () => {
+  const h = new WakeHistory();
+  for (const t of ['waking', 'starting', 'ready', 'stopping'] as const) h.push(ev(t));
+  assert.deepEqual(types(h.since()), ['stopping']);
+  h.push(ev('waking'));
+  assert.deepEqual(types(h.since()), ['waking']);
+});
+
+test('a client holding an id from an earlier drowse process gets the whole history', () => {
+  const h = new WakeHistory();
+  h.push(ev('waking'));
+  h.push(ev('ready'));
+  assert.deepEqual(types(h.since(1_000_000)), ['waking', 'ready']);
+  assert.deepEqual(types(h.since(Number.NaN)), ['waking', 'ready']);
 });
 
 test('a reconnecting subscriber gets only what it missed', () => {

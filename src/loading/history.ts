@@ -5,7 +5,11 @@
  */
 import type { WakeEvent } from '../service/index.ts';
 
-/** A ring buffer of the events since the last `waking`. */
+/**
+ * A ring buffer of the current episode: the events since the last `waking` or `stopping`. Starting
+ * over at `stopping` matters: a page served while the service stops must not see the `ready` of
+ * the wake before and load an app that is going away.
+ */
 export class WakeHistory {
   private readonly capacity: number;
   private readonly ring: WakeEvent[] = [];
@@ -15,15 +19,21 @@ export class WakeHistory {
     this.capacity = capacity;
   }
 
-  /** Records an event; a new wake starts a new history. */
+  /** Records an event; a new wake or stop starts a new history. */
   push(event: WakeEvent): void {
-    if (event.type === 'waking') this.ring.length = 0;
+    if (event.type === 'waking' || event.type === 'stopping') this.ring.length = 0;
     this.ring.push(event);
     if (this.ring.length > this.capacity) this.ring.shift();
   }
 
-  /** Events after `lastId` (the SSE Last-Event-ID of a reconnecting client), oldest first; all when absent. */
+  /**
+   * Events after `lastId` (the SSE Last-Event-ID of a reconnecting client), oldest first; all when
+   * absent. An id newer than anything here was handed out by an earlier drowse process (ids start
+   * over at 1 on restart), so that client gets everything.
+   */
   since(lastId?: number): WakeEvent[] {
-    return lastId === undefined ? [...this.ring] : this.ring.filter((e) => e.id > lastId);
+    const newest = this.ring.at(-1)?.id ?? 0;
+    if (lastId === undefined || !Number.isSafeInteger(lastId) || lastId > newest) return [...this.ring];
+    return this.ring.filter((e) => e.id > lastId);
   }
 }

@@ -1,1 +1,1 @@
-export { HttpEntrypoint, type HttpEntrypointOptions, type HttpRoute, type HttpService } from './http/index.ts';
+export { HttpEntrypoint, type DrowseSite, type HttpEntrypointOptions, type HttpRoute, type HttpService, type WakePolicy } from './http/index.ts';

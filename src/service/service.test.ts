@@ -56,6 +56,8 @@ const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
   stopMethod: 'stop',
   stopSignal: 'SIGTERM',
   stopTimeoutMs: 5_000,
+  loadingPage: true,
+  wakeFilter: { deny: [], allow: [] },
   ...over,
 });
 

@@ -19,7 +19,11 @@ export interface RunningDrowse {
  * Starts drowse with `yaml` (entrypoint and control socket are filled in) and stops it when the test ends.
  * Logs go to stderr when DROWSE_TEST_LOG is set (e.g. DROWSE_TEST_LOG=debug npm test).
  */
-export async function startDrowse(t: TestContext | { after(fn: () => Promise<void>): void }, yaml: string): Promise<RunningDrowse> {
+export async function startDrowse(
+  t: TestContext | { after(fn: () => Promise<void>): void },
+  yaml: string,
+  opts: { sseHeartbeatMs?: number } = {},
+): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
   const controlSocket = path.join(dir, 'control.sock');
   const full = `entrypoints: { http: "127.0.0.1:0" }\ncontrol: { socket: ${JSON.stringify(controlSocket)} }\n${yaml}`;
@@ -27,7 +31,7 @@ export async function startDrowse(t: TestContext | { after(fn: () => Promise<voi
   if (!result.ok) throw new Error(`test config is invalid:\n${result.problems.map(formatProblem).join('\n')}\n---\n${full}`);
   const level = (process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
   const log = createLogger({ level, format: 'json' }, process.stderr);
-  const daemon = new Daemon({ config: result.config, log, version: 'test', probeTimeoutMs: 1000 });
+  const daemon = new Daemon({ config: result.config, log, version: 'test', probeTimeoutMs: 1000, ...opts });
   await daemon.start();
   const port = daemon.httpAddress()?.port;
   if (!port) throw new Error('drowse did not bind its http entrypoint');

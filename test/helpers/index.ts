@@ -9,3 +9,4 @@ export { runContainer, removeContainer, containerState, dockerCli, APPS_DIR, CON
 export { recordDockerEvents, type DockerEventRecorder } from './events.ts';
 export { providerContract, type ProviderContractHarness, type ContractWorkloadOptions } from './provider-contract.ts';
 export { startDrowse, type RunningDrowse } from './drowse.ts';
+export { openEventStream, type SseEvent, type SseStream } from './sse.ts';

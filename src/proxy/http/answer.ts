@@ -4,8 +4,9 @@
  * client sent can be interpreted as markup.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { HeldTooLongError, WakeFailedError } from '../../service/index.ts';
-import { BadRequestError, NoRouteError, NotFoundError, UpstreamError } from './errors.ts';
+import { BadRequestError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, UpstreamError, WakeDeniedError } from './errors.ts';
 
 /** Seconds a client should wait before retrying a service that is not ready. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -14,13 +15,16 @@ interface Answer {
   readonly status: number;
   readonly title: string;
   readonly retryAfter?: number;
+  readonly allow?: string;
 }
 
 /** Maps an error to its status; unknown errors are 500 and never show their message to the client. */
 export function answerFor(err: unknown): Answer & { readonly detail: string } {
   if (err instanceof NoRouteError || err instanceof NotFoundError) return { status: 404, title: 'Not Found', detail: err.message };
   if (err instanceof BadRequestError) return { status: 400, title: 'Bad Request', detail: err.message };
-  if (err instanceof WakeFailedError || err instanceof HeldTooLongError) {
+  if (err instanceof NotAStartEndpointError) return { status: 403, title: 'Forbidden', detail: err.message };
+  if (err instanceof MethodNotAllowedError) return { status: 405, title: 'Method Not Allowed', allow: err.allow, detail: err.message };
+  if (err instanceof WakeFailedError || err instanceof HeldTooLongError || err instanceof WakeDeniedError) {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
   }
   if (err instanceof UpstreamError) return { status: 502, title: 'Bad Gateway', detail: err.message };
@@ -36,6 +40,7 @@ export function answerError(req: IncomingMessage, res: ServerResponse, err: unkn
   const a = answerFor(err);
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (a.retryAfter !== undefined) headers['retry-after'] = String(a.retryAfter);
+  if (a.allow !== undefined) headers.allow = a.allow;
   let body: string;
   if (acceptsJson(req.headers.accept)) {
     headers['content-type'] = 'application/problem+json';
@@ -47,6 +52,14 @@ export function answerError(req: IncomingMessage, res: ServerResponse, err: unkn
   headers['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(a.status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** Answers a WebSocket upgrade that cannot go through: a bare status line, since no HTTP response object exists. */
+export function answerUpgradeError(socket: Duplex, err: unknown): void {
+  if (socket.destroyed) return;
+  const a = answerFor(err);
+  const retry = a.retryAfter === undefined ? '' : `Retry-After: ${a.retryAfter}\r\n`;
+  socket.end(`HTTP/1.1 ${a.status} ${a.title}\r\n${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** True when the Accept header names JSON (application/json, application/problem+json, or any +json type). */

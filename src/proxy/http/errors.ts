@@ -25,7 +25,37 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
+/** A reserved /__drowse/ path asked for with a method it does not answer. */
+export class MethodNotAllowedError extends Error {
+  override readonly name = 'MethodNotAllowedError';
+  readonly allow: string;
+  constructor(message: string, allow: string) {
+    super(message);
+    this.allow = allow;
+  }
+}
+
 /** The request cannot be routed at all (no Host header). */
 export class BadRequestError extends Error {
   override readonly name = 'BadRequestError';
+}
+
+/** A path outside the service's start_endpoint asked for a service that sleeps. */
+export class NotAStartEndpointError extends Error {
+  override readonly name = 'NotAStartEndpointError';
+  readonly service: string;
+  constructor(service: string, path: string, startEndpoints: readonly string[]) {
+    super(`service "${service}" is asleep; ${path} may not wake it (start_endpoint: ${startEndpoints.join(', ')})`);
+    this.service = service;
+  }
+}
+
+/** A client on the wake_filter deny list asked for a service that is not ready. */
+export class WakeDeniedError extends Error {
+  override readonly name = 'WakeDeniedError';
+  readonly service: string;
+  constructor(service: string, pattern: string) {
+    super(`service "${service}" is not awake, and this client may not wake it (user agent matches wake_filter entry "${pattern}")`);
+    this.service = service;
+  }
 }

@@ -7,18 +7,27 @@ import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { HeldTooLongError } from '../../service/index.ts';
 import { formatDuration, type Logger } from '../../kernel/index.ts';
+import { isPageNavigation } from '../../loading/index.ts';
 import { Router } from './router.ts';
 import { Forwarder } from './forward.ts';
-import { answerError } from './answer.ts';
-import { BadRequestError, NoRouteError, NotFoundError } from './errors.ts';
+import { answerError, answerUpgradeError } from './answer.ts';
+import { BadRequestError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, WakeDeniedError } from './errors.ts';
+import { deniedBy, pathMayWake, requestPath, type WakePolicy } from './gate.ts';
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
 export interface HttpService {
   readonly name: string;
   readonly state: string;
+  wake(): void;
   acquire(): () => void;
   whenReady(signal: AbortSignal): Promise<void>;
-  status(): object;
+}
+
+/** What drowse serves itself on a service's host: the loading page and the /__drowse/ routes. */
+export interface DrowseSite {
+  sendLoadingPage(req: IncomingMessage, res: ServerResponse, service: string): void;
+  /** Answers /__drowse/<name>, or says why it did not. */
+  reserved(req: IncomingMessage, res: ServerResponse, service: string, name: string): 'answered' | 'not_found' | 'method_not_allowed';
 }
 
 /** One HTTP route: the service behind a set of hosts. */
@@ -27,6 +36,9 @@ export interface HttpRoute {
   readonly service: HttpService;
   readonly target: URL;
   readonly wakeTimeoutMs: number;
+  /** Browsers opening the service while it is not ready get the loading page. */
+  readonly loadingPage: boolean;
+  readonly policy: WakePolicy;
 }
 
 /** Options for the entrypoint. */
@@ -34,10 +46,14 @@ export interface HttpEntrypointOptions {
   readonly host: string;
   readonly port: number;
   readonly routes: readonly HttpRoute[];
+  readonly site: DrowseSite;
   readonly log: Logger;
 }
 
 const RESERVED = '/__drowse/';
+/** States in which a request would start a wake (in `waking` one is already running). */
+const WAKES_ON_REQUEST = new Set(['asleep', 'error', 'stopping']);
+const noop = () => undefined;
 
 /** The listener for all HTTP routes. */
 export class HttpEntrypoint {
@@ -98,14 +114,27 @@ export class HttpEntrypoint {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const route = this.route(req);
-      if (req.url?.startsWith(RESERVED)) return this.reserved(req, res, route);
-      const release = route.service.acquire();
+      const path = requestPath(req.url);
+      if (path === undefined) throw new BadRequestError(`http entrypoint: request target ${JSON.stringify(req.url)} is not a path`);
+      if (path.startsWith(RESERVED)) return this.reserved(req, res, route, path.slice(RESERVED.length));
+      const { service } = route;
+      // A denied client is served while the service is awake, but never keeps it awake.
+      const denied = deniedBy(single(req.headers['user-agent']), route.policy.wakeFilter);
+      if (service.state !== 'ready') {
+        this.admit(route, path, denied);
+        if (route.loadingPage && isPageNavigation(req.method, req.headers)) {
+          service.wake();
+          this.opts.site.sendLoadingPage(req, res, service.name);
+          return;
+        }
+      }
+      const release = denied === undefined ? service.acquire() : noop;
       res.once('close', release);
-      if (route.service.state !== 'ready') {
+      if (service.state !== 'ready') {
         await this.hold(route, (abort) => res.once('close', abort));
         if (res.destroyed) return;
       }
-      this.forwarder.web(req, res, { service: route.service.name, target: route.target });
+      this.forwarder.web(req, res, { service: service.name, target: route.target });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }
@@ -115,17 +144,28 @@ export class HttpEntrypoint {
     socket.on('error', () => socket.destroy());
     try {
       const route = this.route(req);
-      const release = route.service.acquire();
+      const path = requestPath(req.url) ?? '';
+      const { service } = route;
+      const denied = deniedBy(single(req.headers['user-agent']), route.policy.wakeFilter);
+      if (service.state !== 'ready') this.admit(route, path, denied);
+      const release = denied === undefined ? service.acquire() : noop;
       socket.once('close', release);
-      if (route.service.state !== 'ready') {
+      if (service.state !== 'ready') {
         await this.hold(route, (abort) => socket.once('close', abort));
         if (socket.destroyed) return;
       }
-      this.forwarder.upgrade(req, socket, head, { service: route.service.name, target: route.target });
+      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target });
     } catch (err) {
-      if (socket.destroyed) return;
-      const status = err instanceof NoRouteError ? '404 Not Found' : err instanceof BadRequestError ? '400 Bad Request' : '503 Service Unavailable';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      answerUpgradeError(socket, err);
+    }
+  }
+
+  /** Throws when this request may not wake the service that is not ready: wake_filter, then start_endpoint. */
+  private admit(route: HttpRoute, path: string, deniedPattern: string | undefined): void {
+    const { service, policy } = route;
+    if (deniedPattern !== undefined) throw new WakeDeniedError(service.name, deniedPattern);
+    if (WAKES_ON_REQUEST.has(service.state) && !pathMayWake(path, policy.startEndpoints)) {
+      throw new NotAStartEndpointError(service.name, path, policy.startEndpoints ?? []);
     }
   }
 
@@ -149,15 +189,16 @@ export class HttpEntrypoint {
     }
   }
 
-  /** Routes under /__drowse/ belong to drowse and are never forwarded. */
-  private reserved(req: IncomingMessage, res: ServerResponse, route: HttpRoute): void {
-    const path = (req.url ?? '').split('?')[0];
-    if (path === `${RESERVED}status` && (req.method === 'GET' || req.method === 'HEAD')) {
-      const body = JSON.stringify(route.service.status());
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
+  /** Routes under /__drowse/ belong to drowse: never forwarded, never activity, never a wake. */
+  private reserved(req: IncomingMessage, res: ServerResponse, route: HttpRoute, name: string): void {
+    const outcome = this.opts.site.reserved(req, res, route.service.name, name);
+    if (outcome === 'not_found') throw new NotFoundError(`drowse: no reserved route ${RESERVED}${name}`);
+    if (outcome === 'method_not_allowed') {
+      throw new MethodNotAllowedError(`drowse: ${RESERVED}${name} does not answer ${req.method ?? 'this method'}`, name === 'events' ? 'GET' : 'GET, HEAD');
     }
-    answerError(req, res, new NotFoundError(`drowse: no reserved route ${path}`));
   }
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

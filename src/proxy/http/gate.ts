@@ -1,0 +1,41 @@
+/**
+ * Who may wake a sleeping service: `start_endpoint` limits the paths, `wake_filter` turns robots
+ * away. Both only decide about waking; a service that is ready serves every path to everyone.
+ */
+
+/** The part of a service's config the gate reads. */
+export interface WakePolicy {
+  /** Paths that may wake the service; "/x/*" matches everything below /x/. Absent: every path. */
+  readonly startEndpoints?: readonly string[];
+  /** Lower-cased User-Agent substrings. */
+  readonly wakeFilter: { readonly deny: readonly string[]; readonly allow: readonly string[] };
+}
+
+/** True when a request for `path` may wake the service. */
+export function pathMayWake(path: string, startEndpoints: readonly string[] | undefined): boolean {
+  if (!startEndpoints) return true;
+  return startEndpoints.some((e) => (e.endsWith('*') ? path.startsWith(e.slice(0, -1)) : path === e));
+}
+
+/** The deny entry a User-Agent matches (and no allow entry does), or undefined when it may wake. */
+export function deniedBy(userAgent: string | undefined, filter: WakePolicy['wakeFilter']): string | undefined {
+  if (!userAgent || filter.deny.length === 0) return undefined;
+  const ua = userAgent.toLowerCase();
+  const deny = filter.deny.find((d) => ua.includes(d));
+  if (deny === undefined || filter.allow.some((a) => ua.includes(a))) return undefined;
+  return deny;
+}
+
+/**
+ * The request's path with dot segments resolved and the query dropped, so "/app/../admin" is
+ * judged as "/admin". Undefined when the request target is not a path (e.g. "*" or an absolute URL
+ * with a different authority is still fine: only its path counts).
+ */
+export function requestPath(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url, 'http://drowse.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+}
