@@ -79,7 +79,7 @@
 
   function render() {
     var seconds = Math.floor((Date.now() - openedAt) / 1000);
-    if (elapsed) elapsed.textContent = seconds + ' s';
+    if (elapsed) elapsed.textContent = 'Elapsed ' + seconds + ' s';
     if (!progress || finished) return;
     var done = order.indexOf(current) / (order.length - 1);
     var byTime = expectedMs > 0 ? Math.min(0.95, (Date.now() - openedAt) / expectedMs) : 0;
@@ -94,10 +94,10 @@
     finished = true;
     var li = step(current);
     setStatus(li, 'failed');
+    root.setAttribute('data-outcome', 'error');
     say(message);
     if (errorText) errorText.textContent = detail || message;
     if (errorBox) errorBox.hidden = false;
-    if (progress) progress.value = 0;
     if (source) source.close();
     if (retry) retry.focus();
   }
@@ -126,7 +126,7 @@
     if (ev.type === 'started') setStatus(step('starting'), 'done');
     if (stepOf[ev.type]) advance(stepOf[ev.type]);
     if (ev.type === 'ready') return ready();
-    if (ev.type === 'error') return fail(String(ev.message || 'The wake failed.'), String(ev.error || ev.message || ''));
+    if (ev.type === 'error') return fail(String(ev.message || 'Could not wake ' + service), String(ev.error || ev.message || ''));
     if (ev.type === 'asleep') return fail(service + ' went back to sleep.', 'Try again to wake it.');
     say(String(ev.message || ''));
   }

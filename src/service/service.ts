@@ -180,7 +180,7 @@ export class Service {
     if (next.state !== from) {
       this.since = this.clock.now();
       this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');
-      this.emitStateEvent(next);
+      this.emitStateEvent(next, from);
     }
     for (const effect of effects) this.perform(effect);
   }
@@ -227,13 +227,13 @@ export class Service {
       const current = await provider.status(ref, signal);
       if (current.state === 'missing') throw new Error(`${provider.kind} workload "${ref.id}" does not exist`);
       if (current.state !== 'running') {
-        this.emit('starting', current.state === 'paused' ? `unpausing ${ref.id}` : `starting ${ref.id}`);
+        this.emit('starting', current.state === 'paused' ? `Unpausing ${ref.id}` : `Starting ${ref.id}`);
         if (current.state === 'paused') await provider.unpause(ref);
         else await provider.start(ref, signal);
         this.emit('started', `${ref.id} is running`);
       }
       signal.throwIfAborted();
-      this.emit('probing', 'waiting for the app to answer');
+      this.emit('probing', 'Waiting for the app to answer');
       await waitUntilReady(this.failFast(readiness), signal, this.opts.poll ?? defaultPoll);
       this.wakes++;
       this.lastWakeMs = this.clock.now() - startedAt;
@@ -311,18 +311,18 @@ export class Service {
     this.sleepsAt = undefined;
   }
 
-  private emitStateEvent(s: Snapshot): void {
+  private emitStateEvent(s: Snapshot, from: ServiceState): void {
     switch (s.state) {
       case 'waking':
-        return this.emit('waking', `waking ${this.name}`);
+        return this.emit('waking', `Waking ${this.name}`);
       case 'ready':
         return this.emit('ready', `${this.name} is ready`);
       case 'stopping':
-        return this.emit('stopping', `putting ${this.name} to sleep (${this.config.stopMethod})`);
+        return this.emit('stopping', `Putting ${this.name} to sleep (${this.config.stopMethod})`);
       case 'asleep':
         return this.emit('asleep', `${this.name} is asleep`);
       case 'error':
-        return this.emit('error', `${this.name} failed`, s.reason);
+        return this.emit('error', from === 'stopping' ? `Could not put ${this.name} to sleep` : `Could not wake ${this.name}`, s.reason);
     }
   }
 

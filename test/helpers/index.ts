@@ -10,3 +10,4 @@ export { recordDockerEvents, type DockerEventRecorder } from './events.ts';
 export { providerContract, type ProviderContractHarness, type ContractWorkloadOptions } from './provider-contract.ts';
 export { startDrowse, type RunningDrowse } from './drowse.ts';
 export { openEventStream, type SseEvent, type SseStream } from './sse.ts';
+export { launchChromium, artifactPath, ARTIFACTS_DIR, CHROMIUM } from './browser.ts';

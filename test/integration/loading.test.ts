@@ -54,7 +54,10 @@ test('a browser opening a sleeping service gets the loading page at the same URL
   assert.match(page.body, /<script src="\/__drowse\/loading.js" defer><\/script>/);
   assert.match(page.body, /<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/);
   assert.doesNotMatch(page.body, /https?:\/\//, 'no external resources');
+  const head = await request({ port: drowse.port, host: 'web.test', path: '/deep/link?x=1', method: 'HEAD', headers: NAVIGATION });
+  assert.deepEqual([head.status, isHtml(head), head.body], [200, true, ''], 'HEAD gets the page head without a body');
   await events.waitFor('start', 1, 10_000);
+  assert.equal(events.count('start'), 1, 'the page and its HEAD started one wake');
 
   // Once ready, the same navigation is the app itself.
   await waitFor(async () => (await request({ port: drowse.port, host: 'web.test', path: '/__drowse/status' })).json<{ state: string }>().state === 'ready');

@@ -1,0 +1,124 @@
+/**
+ * A person opening a sleeping service in a real browser (Debian's Chromium): the loading page shows
+ * the wake step by step and turns into the app by itself; a failed wake shows the error and a retry
+ * button. Screenshots land in test-artifacts/.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import {
+  startDrowse, requireDocker, ensureTestImage, runContainer, freePort, recordDockerEvents, launchChromium, artifactPath, waitFor,
+} from '../helpers/index.ts';
+
+// The callbacks given to page.evaluate run in the browser. This project is typechecked without the
+// DOM library (it is Node code), so these declare just what those callbacks touch. Strings would
+// not do: the loading page's CSP rightly forbids eval.
+declare const document: { getElementById(id: string): unknown; body: { innerText: string }; activeElement: { id: string } | null };
+declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
+let image: string;
+before(async () => {
+  image = await ensureTestImage();
+});
+
+function yaml(container: string, port: number, extra = ''): string {
+  return `services:\n  web:\n    docker: { container: ${container} }\n    http: { host: web.test, target: "http://127.0.0.1:${port}" }\n${extra}`;
+}
+
+/** Everything the page complained about: script errors, CSP violations, failed loads of its own files. */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  return problems;
+}
+
+const stepStatus = (page: Page, step: string) => page.getAttribute(`[data-step="${step}"]`, 'data-status');
+
+test('a browser opening a sleeping service sees the wake step by step, then the app at the same URL, with no action', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const port = await freePort();
+  const container = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(port), NAME: 'web', START_DELAY_MS: '2500' }, start: false });
+  const drowse = await startDrowse(t, yaml(container, port));
+  const page = await browser.newPage({ colorScheme: 'light' });
+  const problems = watchProblems(page);
+  const loads: string[] = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) loads.push(frame.url());
+  });
+  const url = `http://web.test:${drowse.port}/deep/link?x=1`;
+
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+
+  assert.equal(await page.title(), 'Waking web…');
+  assert.equal(await page.textContent('h1'), 'Waking web');
+  // The app takes 2.5 s to listen, so the page sits on "probing" long enough to be seen.
+  await page.waitForSelector('[data-step="probing"][data-status="active"]', { timeout: 15_000 });
+  assert.equal(await stepStatus(page, 'starting'), 'done');
+  assert.equal(await page.getAttribute('[data-step="probing"]', 'aria-current'), 'step');
+  assert.match(String(await page.textContent('#status')), /waiting for the app/i);
+  await page.screenshot({ path: await artifactPath('loading-page-waking.png'), fullPage: true });
+
+  // Then, untouched, the page becomes the app itself.
+  await page.waitForFunction(() => document.getElementById('drowse') === null && document.body.innerText.includes('"app"'), undefined, { timeout: 20_000 });
+  const echoed = JSON.parse(await page.innerText('body')) as { app: string; url: string };
+  assert.deepEqual([echoed.app, echoed.url], ['web', '/deep/link?x=1']);
+  assert.equal(page.url(), url, 'the deep link survived');
+  await page.screenshot({ path: await artifactPath('loading-page-app.png'), fullPage: true });
+
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.deepEqual(loads, [url, url], 'one loading page, one load of the app, no reload loop');
+  assert.deepEqual(problems, [], 'no script errors or CSP violations');
+});
+
+test('a wake that fails shows the error in words and a retry button that wakes again', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const port = await freePort();
+  const container = await runContainer(t, { image, cmd: ['sh', '-c', 'sleep 1; exit 3'], start: false });
+  const events = await recordDockerEvents(t, container);
+  const drowse = await startDrowse(t, yaml(container, port, '    wake_timeout: 60s\n'));
+  const page = await browser.newPage({ colorScheme: 'dark' });
+  const problems = watchProblems(page);
+
+  await page.goto(`http://web.test:${drowse.port}/`, { waitUntil: 'domcontentloaded' });
+
+  await page.waitForSelector('#error:not([hidden])', { timeout: 15_000 });
+  assert.match(String(await page.textContent('#error-text')), /exited with exit code 3 while waking/);
+  assert.equal(await page.getAttribute('#error', 'role'), 'alert');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'retry', 'the retry button has the focus');
+  assert.equal(await stepStatus(page, 'probing'), 'failed');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(16, 19, 28)', 'dark theme');
+  await page.screenshot({ path: await artifactPath('loading-page-error.png'), fullPage: true });
+
+  // Retry from the keyboard: the page reloads and a second wake runs (and fails the same way).
+  await page.keyboard.press('Enter');
+  await events.waitFor('start', 2, 15_000);
+  await page.waitForSelector('#error:not([hidden])', { timeout: 15_000 });
+  assert.deepEqual(problems, [], 'no script errors or CSP violations');
+});
+
+test('without JavaScript the page refreshes itself until the app answers', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const port = await freePort();
+  const container = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(port), NAME: 'web', START_DELAY_MS: '1000' }, start: false });
+  const drowse = await startDrowse(t, yaml(container, port));
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+
+  await page.goto(`http://web.test:${drowse.port}/`, { waitUntil: 'domcontentloaded' });
+  assert.equal(await page.title(), 'Waking web…');
+
+  await waitFor(async () => (await page.innerText('body').catch(() => '')).includes('"app": "web"') || (await page.innerText('body').catch(() => '')).includes('"app":"web"'), {
+    timeoutMs: 20_000,
+    intervalMs: 250,
+    message: 'the noscript refresh to land on the app',
+  });
+});
