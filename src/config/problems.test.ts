@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatProblem, parseConfig } from './index.ts';
 
-const env = { PORT: '8080' };
+const env = { PORT: '18080' };
 
 // Each case is a whole file and every line `drowse check` must print for it, in order.
 const cases: Array<[string, string, string[]]> = [
@@ -203,6 +203,11 @@ services:
       'drowse.yaml:4:22: services.a.start_endpoint.0: expected a path starting with "/", optionally ending in "*" to match everything below it',
       'drowse.yaml:4:28: services.a.start_endpoint.1: expected a path starting with "/", optionally ending in "*" to match everything below it',
     ],
+  ],
+  [
+    'a target that is drowse\'s own entrypoint would loop',
+    'entrypoints: { http: ":8080" }\nservices:\n  a:\n    docker: { container: a }\n    http: { host: a.lan, target: "http://localhost:8080" }\n',
+    ['drowse.yaml:5:34: services.a.http.target: target http://localhost:8080 is drowse\'s own HTTP entrypoint; point it at the app'],
   ],
   [
     'an empty wake_filter pattern would match every client',

@@ -33,10 +33,15 @@ export function crossCheck(raw: unknown): Finding[] {
     }
   }
 
+  const entrypoint = parseHostPort(typeof asMap(root.entrypoints)?.http === 'string' ? (asMap(root.entrypoints)?.http as string) : ':8080');
   const claimed = new Map<string, string>();
   for (const [name, value] of Object.entries(asMap(root.services) ?? {})) {
     const service = asMap(value);
     if (!service) continue;
+    const target = asMap(service.http)?.target;
+    if (entrypoint && typeof target === 'string' && targetsDrowse(target, entrypoint)) {
+      findings.push({ path: ['services', name, 'http', 'target'], message: `target ${target} is drowse's own HTTP entrypoint; point it at the app` });
+    }
     const docker = asMap(service.docker);
     if (service.docker === undefined) {
       findings.push({ path: ['services', name], message: 'a service needs a workload: docker { container }', at: 'key' });
@@ -119,6 +124,16 @@ function resolveWakeFilter(d: ConfigFile['defaults']['wake_filter'], s: NonNulla
   const deny = [...(builtin ? BUILTIN_WAKE_DENY : []), ...(s?.deny ?? d.deny)];
   const lower = (xs: readonly string[]) => [...new Set(xs.map((x) => x.toLowerCase()))];
   return { deny: lower(deny), allow: lower(s?.allow ?? d.allow) };
+}
+
+/** True when an http target would send requests back to drowse's own entrypoint on this machine. */
+function targetsDrowse(target: string, entrypoint: { host: string; port: number }): boolean {
+  if (!URL.canParse(target) || entrypoint.port === 0) return false;
+  const url = new URL(target);
+  if (Number(url.port || 80) !== entrypoint.port) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return loopback || host === entrypoint.host.toLowerCase() || (entrypoint.host === '' && host === '0.0.0.0');
 }
 
 function* hostsOf(service: Record<string, unknown>, name: string): Generator<[string, Path]> {

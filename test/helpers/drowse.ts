@@ -22,16 +22,16 @@ export interface RunningDrowse {
 export async function startDrowse(
   t: TestContext | { after(fn: () => Promise<void>): void },
   yaml: string,
-  opts: { sseHeartbeatMs?: number } = {},
+  opts: { sseHeartbeatMs?: number; httpPort?: number } = {},
 ): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
   const controlSocket = path.join(dir, 'control.sock');
-  const full = `entrypoints: { http: "127.0.0.1:0" }\ncontrol: { socket: ${JSON.stringify(controlSocket)} }\n${yaml}`;
+  const full = `entrypoints: { http: "127.0.0.1:${opts.httpPort ?? 0}" }\ncontrol: { socket: ${JSON.stringify(controlSocket)} }\n${yaml}`;
   const result = parseConfig(full, 'test.yaml', process.env);
   if (!result.ok) throw new Error(`test config is invalid:\n${result.problems.map(formatProblem).join('\n')}\n---\n${full}`);
   const level = (process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
   const log = createLogger({ level, format: 'json' }, process.stderr);
-  const daemon = new Daemon({ config: result.config, log, version: 'test', probeTimeoutMs: 1000, ...opts });
+  const daemon = new Daemon({ config: result.config, log, version: 'test', probeTimeoutMs: 1000, ...(opts.sseHeartbeatMs ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}) });
   await daemon.start();
   const port = daemon.httpAddress()?.port;
   if (!port) throw new Error('drowse did not bind its http entrypoint');

@@ -238,3 +238,34 @@ test('a container that exits while waking fails the wake within seconds, not aft
   assert.match(res.json<{ detail: string }>().detail, /exited with exit code 3 while waking/);
   assert.equal(drowse.daemon.service('crash')?.state, 'error');
 });
+
+test('a target that leads back to drowse is answered 508 at once instead of looping', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const name = await runContainer(t, { image, cmd: ['sh', '-c', 'sleep 600'], start: false });
+  // The target is a plain TCP relay back to drowse (as a container publishing a port that forwards
+  // to drowse would be), so the config check cannot see the loop coming.
+  const drowsePort = await freePort();
+  const relayed = new Set<net.Socket>();
+  const relay = net.createServer((client) => {
+    const back = net.connect(drowsePort, '127.0.0.1');
+    relayed.add(client).add(back);
+    client.pipe(back).pipe(client);
+    client.on('error', () => back.destroy());
+    back.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    relay.close();
+    for (const socket of relayed) socket.destroy();
+  });
+  const relayPort = (relay.address() as net.AddressInfo).port;
+  const drowse = await startDrowse(t, serviceYaml('loop', name, relayPort), { httpPort: drowsePort });
+
+  const started = Date.now();
+  const res = await request({ port: drowse.port, host: 'loop.test', path: '/x', headers: { accept: 'application/json' } });
+
+  assert.equal(res.status, 508);
+  assert.match(res.json<{ detail: string }>().detail, /leads back to drowse itself/);
+  assert.ok(Date.now() - started < 10_000);
+  assert.equal((await request({ port: drowse.port, host: 'loop.test', path: '/__drowse/status' })).status, 200, 'drowse keeps serving');
+});

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HeldTooLongError, WakeFailedError } from '../../service/index.ts';
-import { BadRequestError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, UpstreamError, WakeDeniedError } from './errors.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, UpstreamError, WakeDeniedError } from './errors.ts';
 
 /** Seconds a client should wait before retrying a service that is not ready. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -27,6 +27,7 @@ export function answerFor(err: unknown): Answer & { readonly detail: string } {
   if (err instanceof WakeFailedError || err instanceof HeldTooLongError || err instanceof WakeDeniedError) {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
   }
+  if (err instanceof LoopDetectedError) return { status: 508, title: 'Loop Detected', detail: err.message };
   if (err instanceof UpstreamError) return { status: 502, title: 'Bad Gateway', detail: err.message };
   return { status: 500, title: 'Internal Server Error', detail: 'drowse failed to handle the request' };
 }

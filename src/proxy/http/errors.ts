@@ -59,3 +59,13 @@ export class WakeDeniedError extends Error {
     this.service = service;
   }
 }
+
+/** A request drowse forwarded arrived back at drowse: the service's target points at drowse itself. */
+export class LoopDetectedError extends Error {
+  override readonly name = 'LoopDetectedError';
+  readonly service: string;
+  constructor(service: string, target: string) {
+    super(`service "${service}": target ${target} leads back to drowse itself (a proxy loop); point it at the app`);
+    this.service = service;
+  }
+}

@@ -5,6 +5,7 @@
  * mid-response (the library would leave it hanging).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from '../../kernel/index.ts';
@@ -17,7 +18,13 @@ export interface ForwardTarget {
   readonly target: URL;
 }
 
-const forwardedHeaders = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'];
+/**
+ * Marks requests this process forwarded. A target that leads back to drowse (a typo'd port, a
+ * container publishing on drowse's own port) would otherwise forward the same request to itself
+ * until sockets run out; with the mark the second pass is answered 508 at once.
+ */
+const LOOP_HEADER = 'x-drowse-loop';
+const forwardedHeaders = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', LOOP_HEADER];
 const targetOf = new WeakMap<IncomingMessage, ForwardTarget>();
 
 /** Proxies requests and upgrades to ready upstreams. */
@@ -25,6 +32,7 @@ export class Forwarder {
   private readonly agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' });
   private readonly proxy = createProxyServer({ agent: this.agent, xfwd: false, ws: true, changeOrigin: false });
   private readonly log: Logger;
+  private readonly loopToken = randomUUID();
 
   constructor(log: Logger) {
     this.log = log;
@@ -43,9 +51,15 @@ export class Forwarder {
     });
   }
 
+  /** True when this request is one this process forwarded, come back: a target that loops to drowse. */
+  cameBack(req: IncomingMessage): boolean {
+    return req.headers[LOOP_HEADER] === this.loopToken;
+  }
+
   /** Forwards a plain HTTP request, streaming the body both ways. */
   web(req: IncomingMessage, res: ServerResponse, to: ForwardTarget): void {
     setForwarded(req);
+    req.headers[LOOP_HEADER] = this.loopToken;
     targetOf.set(req, to);
     this.proxy.web(req, res, { target: to.target });
   }
@@ -53,6 +67,7 @@ export class Forwarder {
   /** Forwards a WebSocket (or other) upgrade. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, to: ForwardTarget): void {
     setForwarded(req);
+    req.headers[LOOP_HEADER] = this.loopToken;
     targetOf.set(req, to);
     this.proxy.ws(req, socket, head, { target: to.target });
   }

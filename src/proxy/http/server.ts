@@ -11,7 +11,7 @@ import { isPageNavigation } from '../../loading/index.ts';
 import { Router } from './router.ts';
 import { Forwarder } from './forward.ts';
 import { answerError, answerUpgradeError } from './answer.ts';
-import { BadRequestError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, WakeDeniedError } from './errors.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, WakeDeniedError } from './errors.ts';
 import { deniedBy, pathMayWake, requestPath, type WakePolicy } from './gate.ts';
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
@@ -173,6 +173,11 @@ export class HttpEntrypoint {
     if (!req.headers.host) throw new BadRequestError('http entrypoint: request has no Host header');
     const route = this.router.match(req.headers.host);
     if (!route) throw new NoRouteError(req.headers.host);
+    if (this.forwarder.cameBack(req)) {
+      const err = new LoopDetectedError(route.service.name, route.target.origin);
+      this.log.error({ service: route.service.name, target: route.target.origin }, 'proxy loop: the target leads back to drowse');
+      throw err;
+    }
     return route;
   }
 
