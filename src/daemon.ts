@@ -8,7 +8,7 @@ import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
 import { DockerEventCollector } from './collector/index.ts';
 import { Service } from './service/index.ts';
 import { tcpProbe, httpProbe, allOf, type Probe } from './health/index.ts';
-import { HttpEntrypoint, type HttpRoute } from './proxy/index.ts';
+import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, defaultControlSocket, type ControlBackend } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
 import type { Logger } from './kernel/index.ts';
@@ -40,6 +40,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   private readonly services = new Map<string, Service>();
   private http: HttpEntrypoint | undefined;
   private site: LoadingSite | undefined;
+  private readonly tcp = new Map<string, TcpEntrypoint>();
   private control: ControlServer | undefined;
   private readonly startedAt = Date.now();
   private stopped = false;
@@ -87,6 +88,21 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         log: this.log,
       });
       await this.http.start();
+      for (const s of this.services.values()) {
+        const tcp = s.config.tcp;
+        if (!tcp) continue;
+        const entrypoint = new TcpEntrypoint({
+          listen: tcp.listen,
+          target: tcp.target,
+          service: s,
+          wakeTimeoutMs: s.config.wakeTimeoutMs,
+          maxHeld: tcp.maxHeld,
+          openKeepsAwake: tcp.openKeepsAwake,
+          log: this.log,
+        });
+        this.tcp.set(s.name, entrypoint);
+        await entrypoint.start();
+      }
       await this.startControl();
       for (const slot of this.providers.values()) slot.collector?.start();
     } catch (err) {
@@ -103,7 +119,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
-    await this.http?.stop();
+    await Promise.all([this.http?.stop(), ...[...this.tcp.values()].map((e) => e.stop())]);
     for (const s of this.services.values()) s.stop();
     this.log.info({}, 'drowse stopped');
   }
@@ -188,13 +204,24 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     return new Service({ config: sc, provider: slot.provider, ref, readiness: this.readinessOf(sc), log: this.log });
   }
 
-  /** Default readiness: the target accepts TCP, then answers HTTP with any status below 500. */
+  /**
+   * Default readiness: an HTTP service's target accepts TCP, then answers HTTP with any status
+   * below 500; a TCP-only service's target accepts TCP; a service with neither is ready once running.
+   */
   private readinessOf(sc: ServiceConfig): Probe {
     const timeout = this.opts.probeTimeoutMs ?? 2000;
-    if (!sc.http) return async () => undefined;
-    const url = new URL(sc.http.target);
-    const port = Number(url.port || 80);
-    return allOf(tcpProbe(url.hostname, port, timeout), httpProbe(url, timeout));
+    if (sc.http) {
+      const url = new URL(sc.http.target);
+      const port = Number(url.port || 80);
+      return allOf(tcpProbe(url.hostname, port, timeout), httpProbe(url, timeout));
+    }
+    if (sc.tcp) return tcpProbe(sc.tcp.target.host, sc.tcp.target.port, timeout);
+    return async () => undefined;
+  }
+
+  /** The bound address of a service's TCP entrypoint (tests bind port 0). */
+  tcpAddress(service: string): { host: string; port: number } | undefined {
+    return this.tcp.get(service)?.address();
   }
 
   private refOf(sc: ServiceConfig) {

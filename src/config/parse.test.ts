@@ -56,6 +56,16 @@ services:
   assert.equal(service(config, 'any').startEndpoints, undefined);
 });
 
+test('a tcp route resolves its addresses, with max_held 256 and open_keeps_awake false by default', () => {
+  const { config } = parsed(`
+services:
+  db: { docker: { container: pg }, tcp: { listen: "127.0.0.1:5432", target: "127.0.0.1:15432" } }
+  cache: { docker: { container: redis }, tcp: { listen: ":6379", target: "[::1]:16379", max_held: 10, open_keeps_awake: true } }
+`);
+  assert.deepEqual(service(config, 'db').tcp, { listen: { host: '127.0.0.1', port: 5432 }, target: { host: '127.0.0.1', port: 15432 }, maxHeld: 256, openKeepsAwake: false });
+  assert.deepEqual(service(config, 'cache').tcp, { listen: { host: '', port: 6379 }, target: { host: '::1', port: 16379 }, maxHeld: 10, openKeepsAwake: true });
+});
+
 test('a service wake_filter overrides the defaults key by key; patterns are case-insensitive', () => {
   const { config } = parsed(`
 defaults:

@@ -210,6 +210,27 @@ services:
     ['drowse.yaml:5:34: services.a.http.target: target http://localhost:8080 is drowse\'s own HTTP entrypoint; point it at the app'],
   ],
   [
+    'tcp listen addresses may not collide with each other or with the HTTP entrypoint',
+    `entrypoints: { http: "127.0.0.1:8080" }
+services:
+  a: { docker: { container: a }, tcp: { listen: ":8080", target: "127.0.0.1:1" } }
+  b: { docker: { container: b }, tcp: { listen: "127.0.0.1:5432", target: "127.0.0.1:2" } }
+  c: { docker: { container: c }, tcp: { listen: "0.0.0.0:5432", target: "127.0.0.1:3" } }
+`,
+    [
+      'drowse.yaml:3:49: services.a.tcp.listen: :8080 is also the HTTP entrypoint',
+      'drowse.yaml:5:49: services.c.tcp.listen: 0.0.0.0:5432 is already the tcp listen address of service "b"',
+    ],
+  ],
+  [
+    'a tcp target needs a host and a port, and max_held a whole number',
+    'services:\n  a: { docker: { container: a }, tcp: { listen: "127.0.0.1:5432", target: ":5432", max_held: 1.5 } }\n',
+    [
+      'drowse.yaml:2:75: services.a.tcp.target: expected host:port with a host, like "127.0.0.1:15432"',
+      'drowse.yaml:2:94: services.a.tcp.max_held: expected a whole number',
+    ],
+  ],
+  [
     'an empty wake_filter pattern would match every client',
     'defaults:\n  wake_filter: { deny: [""] }\n',
     ['drowse.yaml:2:25: defaults.wake_filter.deny.0: an empty pattern would match every client'],

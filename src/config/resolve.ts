@@ -35,6 +35,7 @@ export function crossCheck(raw: unknown): Finding[] {
 
   const entrypoint = parseHostPort(typeof asMap(root.entrypoints)?.http === 'string' ? (asMap(root.entrypoints)?.http as string) : ':8080');
   const claimed = new Map<string, string>();
+  const listens: Array<[string, { host: string; port: number }]> = [];
   for (const [name, value] of Object.entries(asMap(root.services) ?? {})) {
     const service = asMap(value);
     if (!service) continue;
@@ -50,6 +51,15 @@ export function crossCheck(raw: unknown): Finding[] {
       findings.push({ path: ['services', name, 'docker', 'provider'], message: `unknown docker provider "${docker.provider}"${known}` });
     } else if (docker && docker.provider === undefined && providers.length === 0) {
       findings.push({ path: ['services', name, 'docker'], message: 'no docker provider is configured (providers.docker is empty)' });
+    }
+    const tcpListen = asMap(service.tcp)?.listen;
+    const tcpAddress = typeof tcpListen === 'string' ? parseHostPort(tcpListen) : undefined;
+    if (tcpAddress) {
+      const path: Path = ['services', name, 'tcp', 'listen'];
+      if (entrypoint && overlaps(tcpAddress, entrypoint)) findings.push({ path, message: `${tcpListen} is also the HTTP entrypoint` });
+      const other = listens.find(([, a]) => overlaps(a, tcpAddress));
+      if (other) findings.push({ path, message: `${tcpListen} is already the tcp listen address of service "${other[0]}"` });
+      else listens.push([name, tcpAddress]);
     }
     for (const [host, path] of hostsOf(service, name)) {
       const owner = claimed.get(host);
@@ -86,10 +96,14 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       hosts: [...new Set((typeof s.http.host === 'string' ? [s.http.host] : s.http.host).map((h) => h.toLowerCase()))],
       target: s.http.target,
     };
+    const listen = s.tcp && parseHostPort(s.tcp.listen);
+    const target = s.tcp && parseHostPort(s.tcp.target);
+    const tcp = s.tcp && listen && target ? { listen, target, maxHeld: s.tcp.max_held, openKeepsAwake: s.tcp.open_keeps_awake } : undefined;
     return {
       name,
       ...(s.docker ? { docker: { provider: s.docker.provider ?? providers[0]?.name ?? '', container: s.docker.container } } : {}),
       ...(http ? { http } : {}),
+      ...(tcp ? { tcp } : {}),
       idleTimeoutMs: parseDuration(s.idle_timeout ?? d.idle_timeout),
       wakeTimeoutMs: parseDuration(s.wake_timeout ?? d.wake_timeout),
       stopMethod: s.stop_method ?? d.stop_method,
@@ -124,6 +138,13 @@ function resolveWakeFilter(d: ConfigFile['defaults']['wake_filter'], s: NonNulla
   const deny = [...(builtin ? BUILTIN_WAKE_DENY : []), ...(s?.deny ?? d.deny)];
   const lower = (xs: readonly string[]) => [...new Set(xs.map((x) => x.toLowerCase()))];
   return { deny: lower(deny), allow: lower(s?.allow ?? d.allow) };
+}
+
+/** True when two listen addresses cannot both be bound: the same port, and the same host or a wildcard. */
+function overlaps(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  if (a.port !== b.port || a.port === 0) return false;
+  const any = (h: string) => h === '' || h === '0.0.0.0' || h === '::';
+  return any(a.host) || any(b.host) || a.host.toLowerCase() === b.host.toLowerCase();
 }
 
 /** True when an http target would send requests back to drowse's own entrypoint on this machine. */

@@ -53,6 +53,14 @@ function isOrigin(text: string, schemes: readonly string[]): boolean {
   return port >= 1 && port <= 65535 && URL.canParse(text);
 }
 
+const TCP_TARGET_MESSAGE = 'expected host:port with a host, like "127.0.0.1:15432"';
+const tcpTarget = z
+  .string({ error: unless(TCP_TARGET_MESSAGE) })
+  .refine((s) => {
+    const hp = parseHostPort(s);
+    return hp !== undefined && hp.host !== '' && hp.port > 0;
+  }, TCP_TARGET_MESSAGE);
+
 const stopMethod = z.enum(['stop', 'pause', 'kill']);
 const stopSignal = z.string({ error: unless(SIGNAL_MESSAGE) }).regex(/^SIG[A-Z0-9]+$/, SIGNAL_MESSAGE);
 const hostName = z.string({ error: unless(HOST_MESSAGE) }).max(253, HOST_MESSAGE).regex(HOST_PATTERN, HOST_MESSAGE);
@@ -132,6 +140,24 @@ const service = z
       .strict()
       .optional()
       .describe('HTTP route: requests for these hosts wake the service and are forwarded to target.'),
+    tcp: z
+      .object({
+        listen: address('Where drowse accepts connections for this service, e.g. 127.0.0.1:5432.'),
+        target: tcpTarget.describe('Where connections are piped once the service is ready, e.g. 127.0.0.1:15432.'),
+        max_held: z
+          .number({ error: 'expected a whole number' })
+          .int('expected a whole number')
+          .min(1, 'must be at least 1')
+          .max(100_000, 'must be at most 100000')
+          .default(256)
+          .describe('Connections held while the service wakes; more are closed at once, so a flood cannot exhaust memory.'),
+        open_keeps_awake: flag()
+          .default(false)
+          .describe('An open connection keeps the service awake even when silent. Default false: the idle timer counts from the last byte in either direction.'),
+      })
+      .strict()
+      .optional()
+      .describe('TCP route: connections to listen wake the service and are piped to target, bytes sent early included.'),
     idle_timeout: duration('Sleep after this long without activity. Default: defaults.idle_timeout.').optional(),
     wake_timeout: duration('Give up waking after this long (held requests then get 503). Default: defaults.wake_timeout.').optional(),
     stop_method: stopMethod.optional().describe('How the workload is put to sleep: stop | pause | kill. Default: defaults.stop_method.'),

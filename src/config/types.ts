@@ -24,10 +24,21 @@ export interface HttpRouteConfig {
   readonly target: string;
 }
 
+export interface TcpRouteConfig {
+  /** host:port drowse listens on (host "" is every interface). */
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly target: { readonly host: string; readonly port: number };
+  /** Connections held while waking; more are closed. */
+  readonly maxHeld: number;
+  /** An open connection counts as activity even when no bytes move. */
+  readonly openKeepsAwake: boolean;
+}
+
 export interface ServiceConfig {
   readonly name: string;
   readonly docker?: { readonly provider: string; readonly container: string };
   readonly http?: HttpRouteConfig;
+  readonly tcp?: TcpRouteConfig;
   readonly idleTimeoutMs: number;
   readonly wakeTimeoutMs: number;
   readonly stopMethod: StopMethod;

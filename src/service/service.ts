@@ -37,7 +37,7 @@ export interface ServiceStatus {
   readonly provider: string;
   readonly workload: string;
   readonly target?: string;
-  readonly entrypoints: { readonly http?: readonly string[] };
+  readonly entrypoints: { readonly http?: readonly string[]; readonly tcp?: string };
   readonly in_flight: number;
   readonly last_activity?: string;
   readonly sleeps_at?: string;
@@ -113,6 +113,16 @@ export class Service {
     };
   }
 
+  /**
+   * Counts a moment of activity (bytes moved on a TCP connection): the idle timer starts over from
+   * now. Unlike acquire() nothing stays in flight, so a connection that goes silent lets the
+   * service sleep.
+   */
+  touch(): void {
+    this.lastActivity = this.clock.now();
+    if (this.idleTimer !== undefined) this.armIdle();
+  }
+
   /** Resolves when ready (waking the service if needed); rejects when the wake fails or `signal` aborts. */
   whenReady(signal?: AbortSignal): Promise<void> {
     if (this.snap.state === 'ready') return Promise.resolve();
@@ -154,8 +164,11 @@ export class Service {
       ...(this.snap.reason === undefined ? {} : { reason: this.snap.reason }),
       provider: this.opts.ref.provider,
       workload: this.opts.ref.id,
-      ...(this.config.http ? { target: this.config.http.target } : {}),
-      entrypoints: this.config.http ? { http: this.config.http.hosts } : {},
+      ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: hostPort(this.config.tcp.target) } : {}),
+      entrypoints: {
+        ...(this.config.http ? { http: this.config.http.hosts } : {}),
+        ...(this.config.tcp ? { tcp: hostPort(this.config.tcp.listen) } : {}),
+      },
       in_flight: this.inFlight,
       ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
       ...(this.sleepsAt === undefined ? {} : { sleeps_at: iso(this.sleepsAt) }),
@@ -343,6 +356,10 @@ export class Service {
       }
     }
   }
+}
+
+function hostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
 function errorText(err: unknown): string {

@@ -1,0 +1,163 @@
+/**
+ * A TCP entrypoint: one listener per service. A connection to a service that is not ready is
+ * accepted and held — paused, so the bytes a client sends early wait in its buffer — while the
+ * service wakes; then it is piped both ways (pipe() gives backpressure) to the target. Past
+ * wake_timeout, or when the wake fails, the connection is closed.
+ */
+import net from 'node:net';
+import { once } from 'node:events';
+import type { Logger } from '../../kernel/index.ts';
+
+/** What the entrypoint needs from a service; the service watcher satisfies it. */
+export interface TcpService {
+  readonly name: string;
+  readonly state: string;
+  acquire(): () => void;
+  touch(): void;
+  whenReady(signal: AbortSignal): Promise<void>;
+}
+
+/** Options for one TCP entrypoint. */
+export interface TcpEntrypointOptions {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly target: { readonly host: string; readonly port: number };
+  readonly service: TcpService;
+  readonly wakeTimeoutMs: number;
+  /** Connections held while waking; more are closed at once. */
+  readonly maxHeld: number;
+  /** An open connection keeps the service awake even when silent. */
+  readonly openKeepsAwake: boolean;
+  readonly log: Logger;
+}
+
+/** Bytes refresh the idle timer at most this often per connection: a busy stream must not reset a timer per chunk. */
+const TOUCH_EVERY_MS = 500;
+
+/** One TCP listener for one service. */
+export class TcpEntrypoint {
+  private readonly opts: TcpEntrypointOptions;
+  private readonly log: Logger;
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly waiting = new Set<net.Socket>();
+
+  constructor(opts: TcpEntrypointOptions) {
+    this.opts = opts;
+    this.log = opts.log.child({ entrypoint: 'tcp', service: opts.service.name });
+  }
+
+  /** The bound address, once listening. */
+  address(): { host: string; port: number } {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') throw new Error(`tcp entrypoint of "${this.opts.service.name}": not listening`);
+    return { host: a.address, port: a.port };
+  }
+
+  /** Connections waiting for the service right now. */
+  get heldCount(): number {
+    return this.waiting.size;
+  }
+
+  /** Starts listening; rejects when the address cannot be bound. */
+  async start(): Promise<void> {
+    // pauseOnConnect: nothing is read until the connection is piped, so early bytes are kept in
+    // order and a slow wake pushes back on the client through TCP itself.
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    server.on('connection', (socket) => void this.onConnection(socket));
+    server.on('error', (err) => this.log.error({ err }, 'tcp entrypoint error'));
+    this.server = server;
+    server.listen({ host: this.opts.listen.host || undefined, port: this.opts.listen.port });
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    this.log.info({ address: this.address(), target: this.opts.target }, 'tcp entrypoint listening');
+  }
+
+  /** Stops accepting and closes open connections after `graceMs`. Idempotent. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const timer = setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, graceMs).unref();
+    // Held connections have nothing to finish: they end now; piped ones get the grace period.
+    for (const s of this.waiting) s.destroy();
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private async onConnection(client: net.Socket): Promise<void> {
+    const { service } = this.opts;
+    this.sockets.add(client);
+    client.once('close', () => this.sockets.delete(client));
+    client.on('error', (err) => this.log.debug({ err: (err as NodeJS.ErrnoException).code ?? err.message }, 'tcp client error'));
+    let release = service.acquire();
+    client.once('close', () => release());
+    if (service.state !== 'ready') {
+      if (this.waiting.size >= this.opts.maxHeld) {
+        this.log.warn({ held: this.waiting.size, max_held: this.opts.maxHeld }, 'tcp connection closed: too many held connections');
+        client.destroy();
+        return;
+      }
+      this.waiting.add(client);
+      try {
+        await this.hold(client);
+      } catch (err) {
+        this.log.info({ err: err instanceof Error ? err.message : String(err) }, 'tcp connection closed: service not ready');
+        client.destroy();
+        return;
+      } finally {
+        this.waiting.delete(client);
+      }
+      if (client.destroyed) return;
+    }
+    if (!this.opts.openKeepsAwake) {
+      // From here on bytes are the activity: the connection is no longer "in flight".
+      release();
+      release = () => undefined;
+    }
+    this.pipe(client);
+  }
+
+  private async hold(client: net.Socket): Promise<void> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error(`wake took longer than ${this.opts.wakeTimeoutMs}ms`)), this.opts.wakeTimeoutMs);
+    const onClose = () => ac.abort(new Error('client went away'));
+    client.once('close', onClose);
+    try {
+      await this.opts.service.whenReady(ac.signal);
+    } finally {
+      clearTimeout(timer);
+      client.off('close', onClose);
+    }
+  }
+
+  private pipe(client: net.Socket): void {
+    const { target, service } = this.opts;
+    const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    this.sockets.add(upstream);
+    upstream.once('close', () => this.sockets.delete(upstream));
+    const fail = (err: Error) => {
+      this.log.debug({ err: (err as NodeJS.ErrnoException).code ?? err.message }, 'tcp upstream error');
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', fail);
+    client.on('error', () => upstream.destroy());
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+    let touchedAt = 0;
+    const touch = () => {
+      const now = Date.now();
+      if (now - touchedAt < TOUCH_EVERY_MS) return;
+      touchedAt = now;
+      service.touch();
+    };
+    upstream.once('connect', () => {
+      client.on('data', touch);
+      upstream.on('data', touch);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  }
+}

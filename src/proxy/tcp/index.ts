@@ -1,0 +1,1 @@
+export { TcpEntrypoint, type TcpEntrypointOptions, type TcpService } from './entrypoint.ts';
