@@ -71,6 +71,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         this.providers.set(p.name, { provider, collector, online: false, since: new Date() });
       }
       for (const sc of config.services) this.services.set(sc.name, this.buildService(sc));
+      this.linkDependencies();
       if (config.services.length === 0) {
         this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml)');
       }
@@ -95,7 +96,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
           listen: tcp.listen,
           target: tcp.target,
           service: s,
-          wakeTimeoutMs: s.config.wakeTimeoutMs,
+          wakeTimeoutMs: this.wakeBudgetMs(s.config),
           maxHeld: tcp.maxHeld,
           openKeepsAwake: tcp.openKeepsAwake,
           log: this.log,
@@ -180,7 +181,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   async wake(name: string): Promise<object> {
     const s = this.mustService(name);
-    await s.whenReady(AbortSignal.timeout(s.config.wakeTimeoutMs + 1000));
+    await s.whenReady(AbortSignal.timeout(this.wakeBudgetMs(s.config) + 1000));
     return s.status();
   }
 
@@ -201,7 +202,34 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     if (!ref) throw new Error(`service "${sc.name}": no workload configured`);
     const slot = this.providers.get(ref.provider);
     if (!slot) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
-    return new Service({ config: sc, provider: slot.provider, ref, readiness: this.readinessOf(sc), log: this.log });
+    return new Service({ config: sc, provider: slot.provider, ref, readiness: this.readinessOf(sc), log: this.log, wakeBudgetMs: this.wakeBudgetMs(sc) });
+  }
+
+  /** Gives every service its dependencies and dependents (the config has ruled out unknown names and cycles). */
+  private linkDependencies(): void {
+    for (const s of this.services.values()) {
+      const deps = s.config.dependsOn.map((d) => this.mustService(d));
+      const dependents = [...this.services.values()].filter((o) => o.config.dependsOn.includes(s.name));
+      s.link(deps, dependents);
+    }
+  }
+
+  /**
+   * How long a wake of `sc` may take: its own wake_timeout plus that of every service it needs,
+   * directly or not (each counted once), since those wake first.
+   */
+  private wakeBudgetMs(sc: ServiceConfig): number {
+    const byName = new Map(this.opts.config.services.map((s) => [s.name, s]));
+    const seen = new Set<string>();
+    const walk = (names: readonly string[]): void => {
+      for (const n of names) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        walk(byName.get(n)?.dependsOn ?? []);
+      }
+    };
+    walk(sc.dependsOn);
+    return sc.wakeTimeoutMs + [...seen].reduce((sum, n) => sum + (byName.get(n)?.wakeTimeoutMs ?? 0), 0);
   }
 
   /**
@@ -240,12 +268,12 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     for (const s of this.services.values()) {
       const http = s.config.http;
       if (!http) continue;
-      const { wakeTimeoutMs, loadingPage, startEndpoints, wakeFilter } = s.config;
+      const { loadingPage, startEndpoints, wakeFilter } = s.config;
       routes.push({
         hosts: http.hosts,
         service: s,
         target: new URL(http.target),
-        wakeTimeoutMs,
+        wakeTimeoutMs: this.wakeBudgetMs(s.config),
         loadingPage,
         policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) },
       });

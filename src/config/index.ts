@@ -8,3 +8,4 @@ export { parseDuration, tryParseDuration, DURATION_MESSAGE } from './duration.ts
 export { parseHostPort, type HostPort } from './address.ts';
 export { expandString } from './expand.ts';
 export { BUILTIN_WAKE_DENY } from './wake-filter.ts';
+export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';

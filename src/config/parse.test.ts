@@ -39,6 +39,7 @@ test('a service inherits built-in defaults for every key it does not set', () =>
     stopMethod: 'stop',
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 30_000,
+    dependsOn: [],
     loadingPage: true,
     wakeFilter: { deny: BUILTIN_WAKE_DENY.map((d) => d.toLowerCase()), allow: [] },
   });
@@ -64,6 +65,18 @@ services:
 `);
   assert.deepEqual(service(config, 'db').tcp, { listen: { host: '127.0.0.1', port: 5432 }, target: { host: '127.0.0.1', port: 15432 }, maxHeld: 256, openKeepsAwake: false });
   assert.deepEqual(service(config, 'cache').tcp, { listen: { host: '', port: 6379 }, target: { host: '::1', port: 16379 }, maxHeld: 10, openKeepsAwake: true });
+});
+
+test('depends_on takes one name or a list; a service with no entrypoint exists to be depended on', () => {
+  const { config } = parsed(`
+services:
+  app: { docker: { container: app }, depends_on: [db, cache, db], http: { host: app.lan, target: "http://127.0.0.1:1" } }
+  db: { docker: { container: pg }, depends_on: cache }
+  cache: { docker: { container: redis } }
+`);
+  assert.deepEqual(service(config, 'app').dependsOn, ['db', 'cache']);
+  assert.deepEqual(service(config, 'db').dependsOn, ['cache']);
+  assert.deepEqual(service(config, 'cache').dependsOn, []);
 });
 
 test('a service wake_filter overrides the defaults key by key; patterns are case-insensitive', () => {

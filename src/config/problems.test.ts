@@ -25,9 +25,9 @@ const cases: Array<[string, string, string[]]> = [
     `services:
   app:
     docker: { container: app }
-    depends_on: [db]
+    health: { tcp: {} }
 `,
-    ['drowse.yaml:4:5: services.app.depends_on: key "depends_on" is not supported in this release'],
+    ['drowse.yaml:4:5: services.app.health: key "health" is not supported in this release'],
   ],
   [
     'a bad duration is reported at its value',
@@ -228,6 +228,26 @@ services:
     [
       'drowse.yaml:2:75: services.a.tcp.target: expected host:port with a host, like "127.0.0.1:15432"',
       'drowse.yaml:2:94: services.a.tcp.max_held: expected a whole number',
+    ],
+  ],
+  [
+    'a three-service dependency cycle is reported once, naming the cycle',
+    `services:
+  a: { docker: { container: a }, depends_on: b }
+  b: { docker: { container: b }, depends_on: [c] }
+  c: { docker: { container: c }, depends_on: [a] }
+`,
+    ['drowse.yaml:2:46: services.a.depends_on: dependency cycle: a → b → c → a'],
+  ],
+  [
+    'unknown and self dependencies are reported at the entry',
+    `services:
+  a: { docker: { container: a }, depends_on: [a, nope, b] }
+  b: { docker: { container: b } }
+`,
+    [
+      'drowse.yaml:2:47: services.a.depends_on.0: service "a" cannot depend on itself',
+      'drowse.yaml:2:50: services.a.depends_on.1: unknown service "nope" (known: b)',
     ],
   ],
   [

@@ -67,6 +67,49 @@ export function crossCheck(raw: unknown): Finding[] {
       else if (owner !== name) findings.push({ path, message: `host "${host}" is already claimed by service "${owner}"` });
     }
   }
+  findings.push(...dependencyFindings(asMap(root.services) ?? {}));
+  return findings;
+}
+
+/** depends_on naming a service that does not exist, the service itself, or closing a cycle of any length. */
+function dependencyFindings(services: Record<string, unknown>): Finding[] {
+  const findings: Finding[] = [];
+  const edges = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(services)) {
+    const raw = asMap(value)?.depends_on;
+    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((d): d is string => typeof d === 'string') : [];
+    const at = (i: number): Path => (typeof raw === 'string' ? ['services', name, 'depends_on'] : ['services', name, 'depends_on', i]);
+    const valid: string[] = [];
+    list.forEach((dep, i) => {
+      if (dep === name) findings.push({ path: at(i), message: `service "${name}" cannot depend on itself` });
+      else if (!(dep in services)) {
+        const known = Object.keys(services).filter((n) => n !== name);
+        findings.push({ path: at(i), message: `unknown service "${dep}"${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}` });
+      } else valid.push(dep);
+    });
+    edges.set(name, valid);
+  }
+  // Depth-first search; each cycle is reported once, at the depends_on of its first service in file order.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const reported = new Set<string>();
+  const visit = (name: string): void => {
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of edges.get(name) ?? []) {
+      if (state.get(dep) === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
+        const key = [...cycle.slice(0, -1)].sort().join(',');
+        if (!reported.has(key)) {
+          reported.add(key);
+          findings.push({ path: ['services', cycle[0] ?? dep, 'depends_on'], message: `dependency cycle: ${cycle.join(' → ')}` });
+        }
+      } else if (state.get(dep) === undefined) visit(dep);
+    }
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of edges.keys()) if (state.get(name) === undefined) visit(name);
   return findings;
 }
 
@@ -104,6 +147,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       ...(s.docker ? { docker: { provider: s.docker.provider ?? providers[0]?.name ?? '', container: s.docker.container } } : {}),
       ...(http ? { http } : {}),
       ...(tcp ? { tcp } : {}),
+      dependsOn: s.depends_on === undefined ? [] : [...new Set(typeof s.depends_on === 'string' ? [s.depends_on] : s.depends_on)],
       idleTimeoutMs: parseDuration(s.idle_timeout ?? d.idle_timeout),
       wakeTimeoutMs: parseDuration(s.wake_timeout ?? d.wake_timeout),
       stopMethod: s.stop_method ?? d.stop_method,

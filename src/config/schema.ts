@@ -140,6 +140,10 @@ const service = z
       .strict()
       .optional()
       .describe('HTTP route: requests for these hosts wake the service and are forwarded to target.'),
+    depends_on: z
+      .union([name('service'), z.array(name('service'))], { error: 'expected a service name or a list of service names' })
+      .optional()
+      .describe('Services woken (and ready) before this one, and kept awake while it is; each sleeps only after every service that depends on it does.'),
     tcp: z
       .object({
         listen: address('Where drowse accepts connections for this service, e.g. 127.0.0.1:5432.'),

@@ -39,6 +39,8 @@ export interface ServiceConfig {
   readonly docker?: { readonly provider: string; readonly container: string };
   readonly http?: HttpRouteConfig;
   readonly tcp?: TcpRouteConfig;
+  /** Services woken before this one, in the order written (independent ones wake in parallel). */
+  readonly dependsOn: readonly string[];
   readonly idleTimeoutMs: number;
   readonly wakeTimeoutMs: number;
   readonly stopMethod: StopMethod;

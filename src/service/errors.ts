@@ -29,3 +29,14 @@ export class HeldTooLongError extends Error {
     this.service = service;
   }
 }
+
+/** A dependency could not be woken, so neither can the service that needs it. */
+export class DependencyFailedError extends Error {
+  override readonly name = 'DependencyFailedError';
+  readonly dependency: string;
+  constructor(dependency: string, cause: unknown) {
+    const why = cause instanceof WakeFailedError ? cause.reason : cause instanceof Error ? cause.message : String(cause);
+    super(`dependency "${dependency}" failed: ${why}`, { cause });
+    this.dependency = dependency;
+  }
+}

@@ -11,6 +11,8 @@ export interface WakeEvent {
   readonly at: string;
   readonly message: string;
   readonly error?: string;
+  /** For dependency_waking and dependency_ready: which dependency. */
+  readonly dependency?: string;
 }
 
 /** Receives a service's events as they happen. */

@@ -58,6 +58,7 @@ const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
   stopTimeoutMs: 5_000,
   loadingPage: true,
   wakeFilter: { deny: [], allow: [] },
+  dependsOn: [],
   ...over,
 });
 

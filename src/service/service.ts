@@ -7,7 +7,7 @@ import type { ServiceConfig } from '../config/index.ts';
 import { waitUntilReady, defaultPoll, GiveUpError, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
-import { WakeFailedError, WakeTimeoutError } from './errors.ts';
+import { DependencyFailedError, WakeFailedError, WakeTimeoutError } from './errors.ts';
 import type { WakeEvent, WakeEventListener, WakeEventType } from './events.ts';
 
 /** What a Service needs; passed in so tests can use a manual clock or a provider that fails. */
@@ -20,6 +20,17 @@ export interface ServiceOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly poll?: PollOptions;
+  /** The whole wake's deadline: the service's wake_timeout plus its dependencies'. Default wake_timeout. */
+  readonly wakeBudgetMs?: number;
+}
+
+/** Another service this one needs, or one that needs this one; Service satisfies both sides. */
+export interface Dependency {
+  readonly name: string;
+  readonly state: ServiceState;
+  whenReady(signal?: AbortSignal): Promise<void>;
+  /** Told when a service that depends on it fell asleep, so a sleep it put off can happen now. */
+  dependentSlept(): void;
 }
 
 /** A client waiting for `ready`. */
@@ -37,6 +48,9 @@ export interface ServiceStatus {
   readonly provider: string;
   readonly workload: string;
   readonly target?: string;
+  readonly depends_on?: readonly string[];
+  /** Idle, but kept awake because these dependents are not asleep. */
+  readonly sleep_waits_for?: readonly string[];
   readonly entrypoints: { readonly http?: readonly string[]; readonly tcp?: string };
   readonly in_flight: number;
   readonly last_activity?: string;
@@ -63,6 +77,10 @@ export class Service {
   private nextEventId = 1;
   private wakes = 0;
   private lastWakeMs: number | undefined;
+  private dependencies: readonly Dependency[] = [];
+  private dependents: readonly Dependency[] = [];
+  /** The idle timer ran out while a dependent was awake: sleep as soon as the last one sleeps. */
+  private idleDue = false;
   /** Aborted by stop(): a daemon shutting down abandons its wakes and leaves workloads as they are. */
   private readonly lifetime = new AbortController();
 
@@ -78,6 +96,19 @@ export class Service {
   /** The current state. */
   get state(): ServiceState {
     return this.snap.state;
+  }
+
+  /** Sets the services this one needs and those that need it; called once, before any traffic. */
+  link(dependencies: readonly Dependency[], dependents: readonly Dependency[]): void {
+    this.dependencies = dependencies;
+    this.dependents = dependents;
+  }
+
+  dependentSlept(): void {
+    if (!this.idleDue || this.dependentsAwake() || this.inFlight > 0) return;
+    this.idleDue = false;
+    this.log.info({ phase: 'idle' }, 'last dependent asleep; sleeping now');
+    this.sleep('idle');
   }
 
   /** Asks for the service to be awake; a no-op when it is or is getting there. */
@@ -120,7 +151,7 @@ export class Service {
    */
   touch(): void {
     this.lastActivity = this.clock.now();
-    if (this.idleTimer !== undefined) this.armIdle();
+    if (this.idleTimer !== undefined || this.idleDue) this.armIdle();
   }
 
   /** Resolves when ready (waking the service if needed); rejects when the wake fails or `signal` aborts. */
@@ -165,6 +196,8 @@ export class Service {
       provider: this.opts.ref.provider,
       workload: this.opts.ref.id,
       ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: hostPort(this.config.tcp.target) } : {}),
+      ...(this.config.dependsOn.length > 0 ? { depends_on: this.config.dependsOn } : {}),
+      ...(this.idleDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
       entrypoints: {
         ...(this.config.http ? { http: this.config.http.hosts } : {}),
         ...(this.config.tcp ? { tcp: hostPort(this.config.tcp.listen) } : {}),
@@ -194,6 +227,7 @@ export class Service {
       this.since = this.clock.now();
       this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');
       this.emitStateEvent(next, from);
+      if (next.state === 'asleep') for (const d of this.dependencies) d.dependentSlept();
     }
     for (const effect of effects) this.perform(effect);
   }
@@ -233,10 +267,12 @@ export class Service {
     const { provider, ref, readiness } = this.opts;
     const startedAt = this.clock.now();
     const deadline = new AbortController();
-    const timeout = formatDuration(this.config.wakeTimeoutMs);
-    const timer = this.clock.setTimeout(() => deadline.abort(new WakeTimeoutError(timeout)), this.config.wakeTimeoutMs);
+    const budget = this.opts.wakeBudgetMs ?? this.config.wakeTimeoutMs;
+    const timeout = formatDuration(budget);
+    const timer = this.clock.setTimeout(() => deadline.abort(new WakeTimeoutError(timeout)), budget);
     const signal = AbortSignal.any([deadline.signal, this.lifetime.signal]);
     try {
+      await this.wakeDependencies(signal);
       const current = await provider.status(ref, signal);
       if (current.state === 'missing') throw new Error(`${provider.kind} workload "${ref.id}" does not exist`);
       if (current.state !== 'running') {
@@ -259,6 +295,26 @@ export class Service {
     } finally {
       this.clock.clearTimeout(timer);
     }
+  }
+
+  /** Wakes every dependency (in parallel; each wakes its own first) and waits until all are ready. */
+  private async wakeDependencies(signal: AbortSignal): Promise<void> {
+    await Promise.all(
+      this.dependencies.map(async (d) => {
+        this.emit('dependency_waking', `Waking ${d.name}`, undefined, d.name);
+        try {
+          await d.whenReady(signal);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          throw new DependencyFailedError(d.name, err);
+        }
+        this.emit('dependency_ready', `${d.name} is ready`, undefined, d.name);
+      }),
+    );
+  }
+
+  private dependentsAwake(): boolean {
+    return this.dependents.some((d) => d.state !== 'asleep');
   }
 
   /**
@@ -314,11 +370,17 @@ export class Service {
     this.idleTimer = this.clock.setTimeout(() => {
       this.idleTimer = undefined;
       this.sleepsAt = undefined;
+      // A dependency stays up while anything that needs it is awake; the last one to sleep tells it.
+      if (this.dependentsAwake()) {
+        this.idleDue = true;
+        return;
+      }
       this.sleep('idle');
     }, ms);
   }
 
   private disarmIdle(): void {
+    this.idleDue = false;
     if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.sleepsAt = undefined;
@@ -339,7 +401,7 @@ export class Service {
     }
   }
 
-  private emit(type: WakeEventType, message: string, error?: string): void {
+  private emit(type: WakeEventType, message: string, error?: string, dependency?: string): void {
     const event: WakeEvent = {
       id: this.nextEventId++,
       service: this.name,
@@ -347,6 +409,7 @@ export class Service {
       at: new Date(this.clock.now()).toISOString(),
       message,
       ...(error === undefined ? {} : { error }),
+      ...(dependency === undefined ? {} : { dependency }),
     };
     for (const listener of this.listeners) {
       try {
