@@ -44,6 +44,17 @@ test('drowse check exits 2 and prints every problem with file, line and column',
   assert.match(r.stderr, new RegExp(`^${file}:5:18: services\\.app\\.stop_method: .*stop, pause, kill`, 'm'));
 });
 
+test('drowse check exits 2 on a three-service dependency cycle and names the cycle', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'drowse.yaml');
+  await fs.writeFile(file, 'services:\n  web:\n    docker: { container: web }\n    depends_on: api\n  api:\n    docker: { container: api }\n    depends_on: [db]\n  db:\n    docker: { container: db }\n    depends_on: web\n');
+
+  const r = await drowse(['check', '-c', file]);
+
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^${file}:4:17: services\\.web\\.depends_on: dependency cycle: web → api → db → web$`, 'm'));
+});
+
 test('drowse check exits 0 on the example config', async () => {
   const example = fileURLToPath(new URL('../../config/drowse.example.yaml', import.meta.url));
   const r = await drowse(['check', '-c', example]);

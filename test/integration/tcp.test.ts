@@ -83,6 +83,23 @@ test('a connection held past wake_timeout is closed', async (t) => {
   assert.ok(r.ms >= 900 && r.ms < 5000, `closed after wake_timeout (took ${r.ms}ms)`);
 });
 
+test('a connection held through a failed wake is closed as soon as the wake fails', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const listenPort = await freePort();
+  const name = await runContainer(t, { image, cmd: ['sh', '-c', 'sleep 1; exit 2'], start: false });
+  await startDrowse(t, `services:
+  raw:
+    docker: { container: ${name} }
+    tcp: { listen: "127.0.0.1:${listenPort}", target: "127.0.0.1:${await freePort()}" }
+    wake_timeout: 60s
+`);
+
+  const r = await exchange(listenPort, httpGet('/doomed'));
+
+  assert.equal(r.data, '');
+  assert.ok(r.ms < 10_000, `closed when the container exited, not after wake_timeout (took ${r.ms}ms)`);
+});
+
 /** One keep-alive connection on which the test sends a request whenever it likes. */
 function keepAliveClient(port: number) {
   const socket = net.connect(port, '127.0.0.1');
@@ -134,4 +151,35 @@ test('with open_keeps_awake an open silent connection keeps the service awake un
 
   socket.destroy();
   await waitFor(() => state() === 'asleep', { timeoutMs: 10_000, message: 'sleep after the connection closed' });
+});
+
+test('a service with both an HTTP and a TCP entrypoint is reached through either, woken once', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const appPort = await freePort();
+  const listenPort = await freePort();
+  const name = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(appPort), NAME: 'both', START_DELAY_MS: '500' }, start: false });
+  const events = await recordDockerEvents(t, name);
+  const drowse = await startDrowse(t, `services:
+  both:
+    docker: { container: ${name} }
+    http: { host: both.test, target: "http://127.0.0.1:${appPort}" }
+    tcp: { listen: "127.0.0.1:${listenPort}", target: "127.0.0.1:${appPort}" }
+`);
+
+  const [viaTcp, viaHttp] = await Promise.all([
+    exchange(listenPort, httpGet('/via-tcp')),
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(drowse.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.write('GET /via-http HTTP/1.0\r\nHost: both.test\r\n\r\n');
+    }),
+  ]);
+
+  assert.equal(bodyOf(viaTcp.data).url, '/via-tcp');
+  assert.equal(bodyOf(viaHttp).url, '/via-http');
+  assert.equal(events.count('start'), 1);
+  assert.deepEqual(drowse.daemon.service('both')?.status().entrypoints, { http: ['both.test'], tcp: `127.0.0.1:${listenPort}` });
 });
