@@ -3,11 +3,11 @@
  * their event streams, services, entrypoints, control API) and stops them in reverse.
  */
 import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/index.ts';
-import type { Provider, WorkloadEvent, WorkloadObserver } from './provider/index.ts';
+import type { Provider, WorkloadEvent, WorkloadObserver, WorkloadRef } from './provider/index.ts';
 import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
 import { DockerEventCollector } from './collector/index.ts';
 import { Service } from './service/index.ts';
-import { tcpProbe, httpProbe, allOf, type Probe } from './health/index.ts';
+import { tcpProbe, httpProbe, execProbe, ownHealthProbe, allOf, type Probe } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, defaultControlSocket, type ControlBackend } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
@@ -202,7 +202,18 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     if (!ref) throw new Error(`service "${sc.name}": no workload configured`);
     const slot = this.providers.get(ref.provider);
     if (!slot) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
-    return new Service({ config: sc, provider: slot.provider, ref, readiness: this.readinessOf(sc), log: this.log, wakeBudgetMs: this.wakeBudgetMs(sc) });
+    const provider = slot.provider;
+    const ownHealth = ownHealthProbe(async (signal) => (await provider.status(ref, signal)).health, this.probeTimeout(sc));
+    return new Service({
+      config: sc,
+      provider,
+      ref,
+      readiness: this.readinessOf(sc, provider, ref),
+      // A probe named in health decides alone; otherwise a HEALTHCHECK the container defines does.
+      ...(sc.health?.probe ? {} : { ownHealth }),
+      log: this.log,
+      wakeBudgetMs: this.wakeBudgetMs(sc),
+    });
   }
 
   /** Gives every service its dependencies and dependents (the config has ruled out unknown names and cycles). */
@@ -236,8 +247,29 @@ export class Daemon implements WorkloadObserver, ControlBackend {
    * Default readiness: an HTTP service's target accepts TCP, then answers HTTP with any status
    * below 500; a TCP-only service's target accepts TCP; a service with neither is ready once running.
    */
-  private readinessOf(sc: ServiceConfig): Probe {
-    const timeout = this.opts.probeTimeoutMs ?? 2000;
+  private readinessOf(sc: ServiceConfig, provider: Provider, ref: WorkloadRef): Probe {
+    const timeout = this.probeTimeout(sc);
+    const probe = sc.health?.probe;
+    if (probe) {
+      switch (probe.kind) {
+        case 'http': {
+          const base = sc.http ? new URL(sc.http.target) : new URL(`http://${hostPort(sc.tcp?.target)}`);
+          return httpProbe(new URL(probe.path, base), timeout, probe.expect);
+        }
+        case 'tcp': {
+          const t = sc.tcp?.target ?? (sc.http ? { host: new URL(sc.http.target).hostname, port: Number(new URL(sc.http.target).port || 80) } : undefined);
+          if (!t) throw new Error(`service "${sc.name}": a tcp probe needs an http or tcp target`);
+          return tcpProbe(t.host, t.port, timeout);
+        }
+        case 'exec': {
+          const exec = provider.exec?.bind(provider);
+          if (!exec) throw new Error(`service "${sc.name}": provider "${provider.name}" cannot run exec probes`);
+          return execProbe(probe.command, (command, signal) => exec(ref, command, signal), timeout);
+        }
+        case 'docker':
+          return ownHealthProbe(async (signal) => (await provider.status(ref, signal)).health, timeout);
+      }
+    }
     if (sc.http) {
       const url = new URL(sc.http.target);
       const port = Number(url.port || 80);
@@ -245,6 +277,12 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     }
     if (sc.tcp) return tcpProbe(sc.tcp.target.host, sc.tcp.target.port, timeout);
     return async () => undefined;
+  }
+
+
+  /** A probe attempt's deadline: health.timeout when configured (tests shorten the default). */
+  private probeTimeout(sc: ServiceConfig): number {
+    return sc.health?.timeoutMs ?? this.opts.probeTimeoutMs ?? 2000;
   }
 
   /** The bound address of a service's TCP entrypoint (tests bind port 0). */
@@ -295,4 +333,9 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       this.control = undefined;
     }
   }
+}
+
+function hostPort(a: { host: string; port: number } | undefined): string {
+  if (!a) return '';
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

@@ -25,7 +25,7 @@ export const humanErrors: z.core.$ZodErrorMap = (issue) => {
 const PLANNED: readonly { readonly at: (path: Path) => boolean; readonly keys: readonly string[] }[] = [
   { at: (p) => p.length === 0, keys: ['event_log'] },
   { at: (p) => p.length === 1 && p[0] === 'providers', keys: ['proxmox'] },
-  { at: (p) => p.length === 2 && p[0] === 'services', keys: ['proxmox', 'health'] },
+  { at: (p) => p.length === 2 && p[0] === 'services', keys: ['proxmox'] },
 ];
 
 /** Findings for zod's issues: one per unknown key (pointing at the key), one per other issue. */

@@ -79,6 +79,24 @@ services:
   assert.deepEqual(service(config, 'cache').dependsOn, []);
 });
 
+test('health resolves its probe and defaults; no health means no probe and no liveness', () => {
+  const { config } = parsed(`
+services:
+  a: { docker: { container: a }, http: { host: a.lan, target: "http://127.0.0.1:1" }, health: { http: { path: /healthz, expect: "200-299,304" } } }
+  b: { docker: { container: b }, health: { exec: [pg_isready, -q], interval: 10s, auto_restart: true } }
+  c: { docker: { container: c }, health: { docker: {} } }
+  d: { docker: { container: d } }
+`);
+  assert.deepEqual(service(config, 'a').health, {
+    probe: { kind: 'http', path: '/healthz', expect: [[200, 299], [304, 304]] },
+    timeoutMs: 5000, intervalMs: 30_000, retries: 3, autoRestart: false, maxRestarts: 3, restartDelayMs: 10_000,
+  });
+  assert.deepEqual(service(config, 'b').health?.probe, { kind: 'exec', command: ['pg_isready', '-q'] });
+  assert.deepEqual([service(config, 'b').health?.intervalMs, service(config, 'b').health?.autoRestart], [10_000, true]);
+  assert.deepEqual(service(config, 'c').health?.probe, { kind: 'docker' });
+  assert.equal(service(config, 'd').health, undefined);
+});
+
 test('a service wake_filter overrides the defaults key by key; patterns are case-insensitive', () => {
   const { config } = parsed(`
 defaults:

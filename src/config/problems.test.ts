@@ -25,9 +25,9 @@ const cases: Array<[string, string, string[]]> = [
     `services:
   app:
     docker: { container: app }
-    health: { tcp: {} }
+    proxmox: { node: pve1, vmid: 101 }
 `,
-    ['drowse.yaml:4:5: services.app.health: key "health" is not supported in this release'],
+    ['drowse.yaml:4:5: services.app.proxmox: key "proxmox" is not supported in this release'],
   ],
   [
     'a bad duration is reported at its value',
@@ -248,6 +248,15 @@ services:
     [
       'drowse.yaml:2:47: services.a.depends_on.0: service "a" cannot depend on itself',
       'drowse.yaml:2:50: services.a.depends_on.1: unknown service "nope" (known: b)',
+    ],
+  ],
+  [
+    'health takes one probe, and an http probe needs a target',
+    'services:\n  a:\n    docker: { container: a }\n    health: { http: {}, exec: [date], retries: 0 }\n',
+    [
+      'drowse.yaml:4:15: services.a.health.http: an http probe checks the service\'s target; this service has neither http nor tcp',
+      'drowse.yaml:4:25: services.a.health.exec: give one probe, not http and exec',
+      'drowse.yaml:4:48: services.a.health.retries: must be at least 1',
     ],
   ],
   [

@@ -2,7 +2,7 @@ import { parseHostPort } from './address.ts';
 import { parseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
 import { DEFAULT_DOCKER_SOCKET, type ConfigFile } from './schema.ts';
-import type { DockerProviderConfig, DrowseConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
+import type { DockerProviderConfig, DrowseConfig, HealthConfig, ProbeConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
 /**
@@ -51,6 +51,15 @@ export function crossCheck(raw: unknown): Finding[] {
       findings.push({ path: ['services', name, 'docker', 'provider'], message: `unknown docker provider "${docker.provider}"${known}` });
     } else if (docker && docker.provider === undefined && providers.length === 0) {
       findings.push({ path: ['services', name, 'docker'], message: 'no docker provider is configured (providers.docker is empty)' });
+    }
+    const healthMap = asMap(service.health);
+    if (healthMap) {
+      const kinds = ['http', 'tcp', 'exec', 'docker'].filter((k) => healthMap[k] !== undefined);
+      if (kinds.length > 1) findings.push({ path: ['services', name, 'health', kinds[1] ?? ''], message: `give one probe, not ${kinds.join(' and ')}`, at: 'key' });
+      const probe = kinds[0];
+      if ((probe === 'http' || probe === 'tcp') && service.http === undefined && service.tcp === undefined) {
+        findings.push({ path: ['services', name, 'health', probe], message: `${probe === "http" ? "an http" : "a tcp"} probe checks the service's target; this service has neither http nor tcp`, at: 'key' });
+      }
     }
     const tcpListen = asMap(service.tcp)?.listen;
     const tcpAddress = typeof tcpListen === 'string' ? parseHostPort(tcpListen) : undefined;
@@ -147,6 +156,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       ...(s.docker ? { docker: { provider: s.docker.provider ?? providers[0]?.name ?? '', container: s.docker.container } } : {}),
       ...(http ? { http } : {}),
       ...(tcp ? { tcp } : {}),
+      ...(s.health ? { health: resolveHealth(s.health) } : {}),
       dependsOn: s.depends_on === undefined ? [] : [...new Set(typeof s.depends_on === 'string' ? [s.depends_on] : s.depends_on)],
       idleTimeoutMs: parseDuration(s.idle_timeout ?? d.idle_timeout),
       wakeTimeoutMs: parseDuration(s.wake_timeout ?? d.wake_timeout),
@@ -174,6 +184,35 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     services,
   };
   return { config, warnings };
+}
+
+function resolveHealth(h: NonNullable<ConfigFile['services'][string]['health']>): HealthConfig {
+  const probe: ProbeConfig | undefined = h.http
+    ? { kind: 'http', path: h.http.path, expect: parseExpect(h.http.expect) }
+    : h.tcp
+      ? { kind: 'tcp' }
+      : h.exec
+        ? { kind: 'exec', command: [...h.exec] }
+        : h.docker
+          ? { kind: 'docker' }
+          : undefined;
+  return {
+    ...(probe ? { probe } : {}),
+    timeoutMs: parseDuration(h.timeout),
+    intervalMs: parseDuration(h.interval),
+    retries: h.retries,
+    autoRestart: h.auto_restart,
+    maxRestarts: h.max_restarts,
+    restartDelayMs: parseDuration(h.restart_delay),
+  };
+}
+
+/** "200-399,404" → [[200, 399], [404, 404]]. */
+export function parseExpect(text: string): Array<[number, number]> {
+  return text.split(',').map((part) => {
+    const [lo = '0', hi] = part.split('-').map((x) => x.trim());
+    return [Number(lo), Number(hi ?? lo)];
+  });
 }
 
 /** A service's wake_filter: each key it sets replaces the default's; the built-in list is folded in here. */

@@ -90,6 +90,44 @@ const serviceWakeFilter = z
   })
   .strict();
 
+const EXPECT_MESSAGE = 'expected status codes and ranges like "200-399" or "200,204,300-399"';
+/** "200-399", "200,204", "2xx-like" lists of codes and ranges; parsed by resolve.ts. */
+export const EXPECT_PATTERN = /^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$/;
+const count = (min: number) =>
+  z.number({ error: 'expected a whole number' }).int('expected a whole number').min(min, `must be at least ${min}`).max(1_000_000, 'must be at most 1000000');
+
+const health = z
+  .object({
+    http: z
+      .object({
+        path: z.string().regex(/^\//, 'expected a path starting with "/"').default('/').describe('Path requested on the target. Default "/".'),
+        expect: z
+          .string({ error: unless(EXPECT_MESSAGE) })
+          .regex(EXPECT_PATTERN, EXPECT_MESSAGE)
+          .default('100-499')
+          .describe('Statuses that count as healthy. Default any status below 500.'),
+      })
+      .strict()
+      .optional()
+      .describe('Probe: GET path on the service target; healthy when the status is expected.'),
+    tcp: z.object({}).strict().optional().describe('Probe: a TCP connect to the service target.'),
+    exec: z
+      .array(z.string().min(1, 'an empty argument'), { error: 'expected a command as a list, like [pg_isready, -q]' })
+      .min(1, 'give the command to run')
+      .optional()
+      .describe('Probe: a command run inside the container; healthy when it exits 0.'),
+    docker: z.object({}).strict().optional().describe("Probe: the container's own HEALTHCHECK; healthy when Docker says healthy."),
+    timeout: duration('Each probe attempt is cut after this long.').default('5s'),
+    interval: duration('While awake, the probe runs this often (liveness).').default('30s'),
+    retries: count(1).default(3).describe('Consecutive failed checks before the service counts as unhealthy.'),
+    auto_restart: flag().default(false).describe('Restart an unhealthy service through its provider.'),
+    max_restarts: count(0)
+      .default(3)
+      .describe('Restarts in a row without a healthy check in between; then drowse stops restarting and leaves it unhealthy.'),
+    restart_delay: duration('Wait this long after a service turns unhealthy before restarting it.').default('10s'),
+  })
+  .strict();
+
 const dockerProvider = z
   .object({
     socket: z.string().min(1).optional().describe(`Unix socket of a local engine. Default ${DEFAULT_DOCKER_SOCKET} when url is not given either.`),
@@ -162,6 +200,11 @@ const service = z
       .strict()
       .optional()
       .describe('TCP route: connections to listen wake the service and are piped to target, bytes sent early included.'),
+    health: health
+      .optional()
+      .describe(
+        'Readiness while waking and liveness while awake. Without it: TCP connect then HTTP below 500 on the target, or the container HEALTHCHECK when it has one; no liveness.',
+      ),
     idle_timeout: duration('Sleep after this long without activity. Default: defaults.idle_timeout.').optional(),
     wake_timeout: duration('Give up waking after this long (held requests then get 503). Default: defaults.wake_timeout.').optional(),
     stop_method: stopMethod.optional().describe('How the workload is put to sleep: stop | pause | kill. Default: defaults.stop_method.'),

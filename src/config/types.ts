@@ -24,6 +24,25 @@ export interface HttpRouteConfig {
   readonly target: string;
 }
 
+/** One way to check a service. */
+export type ProbeConfig =
+  | { readonly kind: 'http'; readonly path: string; readonly expect: readonly (readonly [number, number])[] }
+  | { readonly kind: 'tcp' }
+  | { readonly kind: 'exec'; readonly command: readonly string[] }
+  | { readonly kind: 'docker' };
+
+/** services.NAME.health: readiness while waking, liveness while awake. */
+export interface HealthConfig {
+  /** Absent: the default check (or the container's HEALTHCHECK) for readiness. */
+  readonly probe?: ProbeConfig;
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  readonly retries: number;
+  readonly autoRestart: boolean;
+  readonly maxRestarts: number;
+  readonly restartDelayMs: number;
+}
+
 export interface TcpRouteConfig {
   /** host:port drowse listens on (host "" is every interface). */
   readonly listen: { readonly host: string; readonly port: number };
@@ -39,6 +58,7 @@ export interface ServiceConfig {
   readonly docker?: { readonly provider: string; readonly container: string };
   readonly http?: HttpRouteConfig;
   readonly tcp?: TcpRouteConfig;
+  readonly health?: HealthConfig;
   /** Services woken before this one, in the order written (independent ones wake in parallel). */
   readonly dependsOn: readonly string[];
   readonly idleTimeoutMs: number;

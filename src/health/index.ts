@@ -1,2 +1,3 @@
-export { tcpProbe, httpProbe, allOf, ProbeError, type Probe } from './probe.ts';
+export { tcpProbe, httpProbe, execProbe, ownHealthProbe, allOf, ProbeError, type Probe, type StatusRanges, type OwnHealth } from './probe.ts';
 export { waitUntilReady, defaultPoll, GiveUpError, type PollOptions } from './ready.ts';
+export { LivenessMonitor, type LivenessOptions, type LivenessStatus, type Monitored } from './liveness.ts';

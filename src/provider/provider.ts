@@ -17,8 +17,17 @@ export interface WorkloadStatus {
   readonly state: WorkloadState;
   /** Exit code of the last run, when the backend knows it and the workload is not running. */
   readonly exitCode?: number;
-  /** The backend's own health verdict (a Docker HEALTHCHECK), when the workload defines one. */
+  /** The backend's own health verdict (a Docker HEALTHCHECK), when the workload defines one and runs. */
   readonly health?: 'starting' | 'healthy' | 'unhealthy';
+  /** The workload defines its own health check (read from its config, whatever its state). */
+  readonly healthcheck?: boolean;
+}
+
+/** What a command run inside a workload returned. */
+export interface ExecResult {
+  readonly exitCode: number;
+  /** stdout and stderr, interleaved, truncated to a few KiB. */
+  readonly output: string;
 }
 
 /** How a graceful stop is asked for. */
@@ -41,6 +50,8 @@ export interface Provider {
   pause(ref: WorkloadRef): Promise<void>;
   unpause(ref: WorkloadRef): Promise<void>;
   kill(ref: WorkloadRef, signal: string): Promise<void>;
+  /** Runs a command inside the running workload (health checks); backends that cannot omit it. */
+  exec?(ref: WorkloadRef, command: readonly string[], signal?: AbortSignal): Promise<ExecResult>;
 }
 
 /** A change a backend observed on its own (event stream or poll), not necessarily caused by drowse. */

@@ -4,7 +4,7 @@
  */
 import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
-import { waitUntilReady, defaultPoll, GiveUpError, type Probe, type PollOptions } from '../health/index.ts';
+import { waitUntilReady, defaultPoll, GiveUpError, LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
 import { DependencyFailedError, WakeFailedError, WakeTimeoutError } from './errors.ts';
@@ -15,8 +15,13 @@ export interface ServiceOptions {
   readonly config: ServiceConfig;
   readonly provider: Provider;
   readonly ref: WorkloadRef;
-  /** Readiness while waking: resolves when the app answers. */
+  /** Readiness while waking (and liveness while awake): resolves when the app answers. */
   readonly readiness: Probe;
+  /**
+   * The workload's own health check (a Docker HEALTHCHECK), used instead of `readiness` when the
+   * workload defines one; given only when no probe is configured, so a configured probe always wins.
+   */
+  readonly ownHealth?: Probe;
   readonly log: Logger;
   readonly clock?: Clock;
   readonly poll?: PollOptions;
@@ -57,6 +62,10 @@ export interface ServiceStatus {
   readonly sleeps_at?: string;
   readonly wakes: number;
   readonly last_wake_ms?: number;
+  /** Which check decides readiness: the configured or default probe, or the workload's own HEALTHCHECK. */
+  readonly check?: 'probe' | 'healthcheck';
+  /** Liveness while awake, when health is configured. */
+  readonly health?: LivenessStatus;
 }
 
 /** One service's lifecycle. Wakes are owned here, never by a request, so a client that leaves cannot cancel one. */
@@ -81,6 +90,10 @@ export class Service {
   private dependents: readonly Dependency[] = [];
   /** The idle timer ran out while a dependent was awake: sleep as soon as the last one sleeps. */
   private idleDue = false;
+  /** The check chosen at the last wake; liveness reuses it. */
+  private probe: Probe;
+  private checkKind: 'probe' | 'healthcheck' | undefined;
+  private readonly liveness: LivenessMonitor | undefined;
   /** Aborted by stop(): a daemon shutting down abandons its wakes and leaves workloads as they are. */
   private readonly lifetime = new AbortController();
 
@@ -91,6 +104,31 @@ export class Service {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ service: this.name });
     this.since = this.clock.now();
+    this.probe = opts.readiness;
+    const h = opts.config.health;
+    this.liveness = h && new LivenessMonitor({
+      probe: (signal) => this.probe(signal),
+      intervalMs: h.intervalMs,
+      retries: h.retries,
+      autoRestart: h.autoRestart,
+      maxRestarts: h.maxRestarts,
+      restartDelayMs: h.restartDelayMs,
+      target: {
+        name: this.name,
+        healthChanged: (healthy, reason) => this.emit(healthy ? 'healthy' : 'unhealthy', healthy ? `${this.name} is healthy again` : `${this.name} is unhealthy`, reason),
+        restart: (reason) => this.restart(reason),
+      },
+      log: opts.log,
+      clock: this.clock,
+    });
+  }
+
+  /** Restarts the workload (stop, then a fresh wake) because liveness found it unhealthy. */
+  restart(reason: string): void {
+    if (this.snap.state !== 'ready') return;
+    this.emit('restarting', `Restarting ${this.name}`, reason);
+    this.sleep('restart');
+    this.wake();
   }
 
   /** The current state. */
@@ -207,12 +245,15 @@ export class Service {
       ...(this.sleepsAt === undefined ? {} : { sleeps_at: iso(this.sleepsAt) }),
       wakes: this.wakes,
       ...(this.lastWakeMs === undefined ? {} : { last_wake_ms: this.lastWakeMs }),
+      ...(this.checkKind === undefined ? {} : { check: this.checkKind }),
+      ...(this.liveness ? { health: this.liveness.status() } : {}),
     };
   }
 
   /** Stops timers and abandons a running wake; workloads are left as they are. Idempotent. */
   stop(): void {
     this.lifetime.abort();
+    this.liveness?.stop();
     this.disarmIdle();
     for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down'));
     this.waiters.clear();
@@ -228,6 +269,8 @@ export class Service {
       this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');
       this.emitStateEvent(next, from);
       if (next.state === 'asleep') for (const d of this.dependencies) d.dependentSlept();
+      if (next.state === 'ready') this.liveness?.start();
+      else this.liveness?.stop();
     }
     for (const effect of effects) this.perform(effect);
   }
@@ -282,8 +325,12 @@ export class Service {
         this.emit('started', `${ref.id} is running`);
       }
       signal.throwIfAborted();
-      this.emit('probing', 'Waiting for the app to answer');
-      await waitUntilReady(this.failFast(readiness), signal, this.opts.poll ?? defaultPoll);
+      // A workload with its own HEALTHCHECK is trusted to know when it is ready, unless health names a probe.
+      const own = this.opts.ownHealth !== undefined && current.healthcheck === true;
+      this.probe = own && this.opts.ownHealth ? this.opts.ownHealth : readiness;
+      this.checkKind = own ? 'healthcheck' : 'probe';
+      this.emit('probing', own ? 'Waiting for the container to report healthy' : 'Waiting for the app to answer');
+      await waitUntilReady(this.failFast(this.probe), signal, this.opts.poll ?? defaultPoll);
       this.wakes++;
       this.lastWakeMs = this.clock.now() - startedAt;
       this.dispatch({ type: 'wake_succeeded' });
@@ -343,7 +390,8 @@ export class Service {
 
   private async runStop(reason: SleepReason): Promise<void> {
     const { provider, ref } = this.opts;
-    const method = this.config.stopMethod;
+    // A restart must end the process; a paused one would come back in the same broken state.
+    const method = reason === 'restart' ? 'stop' : this.config.stopMethod;
     try {
       // Only a running workload can be paused; one that already exited is asleep as it is.
       const current = await provider.status(ref, this.lifetime.signal);

@@ -18,7 +18,7 @@ export interface Snapshot {
 }
 
 /** Why a service is put to sleep; also the label of the stops metric. */
-export type SleepReason = 'idle' | 'manual';
+export type SleepReason = 'idle' | 'manual' | 'restart';
 
 /** Inputs to the machine. */
 export type ServiceEvent =

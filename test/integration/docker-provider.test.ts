@@ -54,7 +54,19 @@ describe('docker provider on the real engine', () => {
       const s = await provider.status({ provider: 'local', id: name });
       return s.health === 'healthy' ? s : undefined;
     }, { timeoutMs: 15_000, message: 'healthy' });
-    assert.deepEqual(status, { state: 'running', health: 'healthy' });
+    assert.deepEqual(status, { state: 'running', health: 'healthy', healthcheck: true });
+  });
+
+  it('runs a command inside a running container and returns its exit code and output', async (t) => {
+    if (!(await requireDocker(t))) return;
+    const name = await runContainer(t, { name: 'exec', cmd: ['sh', '-c', 'sleep 600'] });
+    const provider = new DockerProvider({ name: 'local', log: silentLogger() });
+    const ref = { provider: 'local', id: name };
+    assert.deepEqual(await provider.exec(ref, ['sh', '-c', 'echo hello; exit 0']), { exitCode: 0, output: 'hello\n' });
+    const failed = await provider.exec(ref, ['sh', '-c', 'echo nope >&2; exit 7']);
+    assert.deepEqual(failed, { exitCode: 7, output: 'nope\n' });
+    const hung = provider.exec(ref, ['sleep', '30'], AbortSignal.timeout(300));
+    await assert.rejects(hung, /exec/);
   });
 
   it('stop honours a container STOPSIGNAL that differs from the one asked for', async (t) => {

@@ -47,7 +47,7 @@ describe('docker provider answers', () => {
 
   it('maps inspect states, exit codes and HEALTHCHECK verdicts', async (t) => {
     const states = [
-      [inspectBody('whoami', { Status: 'running', Health: 'healthy' }), { state: 'running', health: 'healthy' }],
+      [inspectBody('whoami', { Status: 'running', Health: 'healthy' }), { state: 'running', health: 'healthy', healthcheck: true }],
       [inspectBody('whoami', { Status: 'running' }), { state: 'running' }],
       [inspectBody('whoami', { Status: 'paused' }), { state: 'paused' }],
       [inspectBody('whoami', { Status: 'exited', ExitCode: 143 }), { state: 'stopped', exitCode: 143 }],

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../kernel/index.ts';
-import type { Provider, StopOptions, WorkloadRef, WorkloadStatus } from '../provider.ts';
+import { PassThrough } from 'node:stream';
+import type { ExecResult, Provider, StopOptions, WorkloadRef, WorkloadStatus } from '../provider.ts';
 import { createDockerClient, type DockerConnectionOptions } from './client.ts';
 import { dockerProviderError, statusCodeOf, toProviderError, type CallSite } from './errors.ts';
 import { couldBeIdPrefix, isNamed, sameSignal, signalNumber, statusFromInspect, stopTakesSignal } from './inspect.ts';
@@ -126,6 +127,40 @@ export class DockerProvider implements Provider {
       const container = await this.#container(ref, 'kill', s);
       await this.#orAlready(container.kill({ signal, abortSignal: s }), ref, s, (st) => st.state !== 'running' && st.state !== 'paused');
       if (signalNumber(signal) === SIGKILL) await waitNotRunning(container, this.#callTimeoutMs, s);
+    });
+  }
+
+  /**
+   * Runs a command in the running container (a health check) and returns its exit code and the
+   * tail of its output. The caller's signal ends the wait; Docker has no way to kill an exec, so a
+   * hanging command is left behind inside the container.
+   */
+  async exec(ref: WorkloadRef, command: readonly string[], signal?: AbortSignal): Promise<ExecResult> {
+    return this.#call('exec', ref, this.#callTimeoutMs, signal, async (s) => {
+      const container = await this.#container(ref, 'exec', s);
+      const exec = await container.exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true, abortSignal: s } as Docker.ExecCreateOptions);
+      const stream = await exec.start({ hijack: true, stdin: false, abortSignal: s } as Docker.ExecStartOptions);
+      const out = new PassThrough();
+      let output = '';
+      out.on('data', (c: Buffer) => (output = (output + c.toString('utf8')).slice(-4096)));
+      this.#docker.modem.demuxStream(stream, out, out);
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          stream.destroy();
+          reject(s.reason);
+        };
+        s.addEventListener('abort', onAbort, { once: true });
+        stream.once('end', () => resolve());
+        stream.once('close', () => resolve());
+        stream.once('error', reject);
+      }).finally(() => stream.destroy());
+      // The output can end a moment before the engine records the exit code.
+      for (let i = 0; ; i++) {
+        const info = await exec.inspect({ abortSignal: s } as Parameters<typeof exec.inspect>[0]);
+        if (!info.Running && info.ExitCode !== null) return { exitCode: info.ExitCode, output };
+        if (i >= 40) throw dockerProviderError({ provider: this.name, op: 'exec', ref: ref.id }, 'failed', 'the command ended its output but never exited');
+        await new Promise((r) => setTimeout(r, 25));
+      }
     });
   }
 

@@ -9,25 +9,31 @@ import type { WorkloadStatus } from '../provider.ts';
  */
 export function statusFromInspect(info: ContainerInspectInfo): WorkloadStatus {
   const s = info.State;
+  const hc = hasHealthcheck(info) ? { healthcheck: true } : {};
   switch (s.Status) {
     case 'paused':
-      return { state: 'paused' };
+      return { state: 'paused', ...hc };
     case 'running': {
       const health = healthOf(info);
-      return health === undefined ? { state: 'running' } : { state: 'running', health };
+      return health === undefined ? { state: 'running', ...hc } : { state: 'running', health, ...hc };
     }
     case 'created':
       // Never ran: its ExitCode 0 is not a result.
-      return { state: 'stopped' };
+      return { state: 'stopped', ...hc };
     default:
-      return { state: 'stopped', exitCode: s.ExitCode };
+      return { state: 'stopped', exitCode: s.ExitCode, ...hc };
   }
+}
+
+/** True when the container's config (its image or its run options) defines an enabled HEALTHCHECK. */
+function hasHealthcheck(info: ContainerInspectInfo): boolean {
+  const test = info.Config.Healthcheck?.Test;
+  return !!test && test.length > 0 && test[0] !== 'NONE';
 }
 
 /** The HEALTHCHECK verdict, only when the container defines an enabled one. */
 function healthOf(info: ContainerInspectInfo): WorkloadStatus['health'] {
-  const test = info.Config.Healthcheck?.Test;
-  if (!test || test.length === 0 || test[0] === 'NONE') return undefined;
+  if (!hasHealthcheck(info)) return undefined;
   const status = info.State.Health?.Status;
   return status === 'starting' || status === 'healthy' || status === 'unhealthy' ? status : undefined;
 }
