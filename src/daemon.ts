@@ -5,7 +5,7 @@
 import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/index.ts';
 import type { Provider, WorkloadEvent, WorkloadObserver, WorkloadRef } from './provider/index.ts';
 import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
-import { DockerEventCollector } from './collector/index.ts';
+import { DockerEventCollector, DockerPollCollector, DockerStatsCollector } from './collector/index.ts';
 import { Service } from './service/index.ts';
 import { tcpProbe, httpProbe, execProbe, ownHealthProbe, allOf, type Probe } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
@@ -26,7 +26,8 @@ export interface DaemonOptions {
 
 interface ProviderSlot {
   readonly provider: Provider;
-  readonly collector?: DockerEventCollector;
+  readonly collector?: DockerEventCollector | DockerPollCollector;
+  readonly stats?: DockerStatsCollector;
   online: boolean;
   lastError?: string;
   since: Date;
@@ -67,8 +68,20 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     try {
       for (const p of config.providers.docker) {
         const provider = new DockerProvider({ ...p, log: this.log });
-        const collector = new DockerEventCollector({ provider: p.name, docker: createDockerClient(p), observer: this, log: this.log });
-        this.providers.set(p.name, { provider, collector, online: false, since: new Date() });
+        // The stream's client has no socket timeout: the stream is quiet for hours.
+        const docker = createDockerClient(p);
+        const collector = p.events === 'poll'
+          ? new DockerPollCollector({ provider: p.name, docker, observer: this, log: this.log, intervalMs: p.pollIntervalMs })
+          : new DockerEventCollector({ provider: p.name, docker, observer: this, log: this.log });
+        const stats = new DockerStatsCollector({
+          provider: p.name,
+          docker,
+          awake: () => this.awakeOn(p.name),
+          statsIntervalMs: p.statsIntervalMs,
+          diskUsageIntervalMs: p.diskUsageIntervalMs,
+          log: this.log,
+        });
+        this.providers.set(p.name, { provider, collector, stats, online: false, since: new Date() });
       }
       for (const sc of config.services) this.services.set(sc.name, this.buildService(sc));
       this.linkDependencies();
@@ -105,7 +118,10 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         await entrypoint.start();
       }
       await this.startControl();
-      for (const slot of this.providers.values()) slot.collector?.start();
+      for (const slot of this.providers.values()) {
+        void slot.collector?.start();
+        slot.stats?.start();
+      }
     } catch (err) {
       await this.stop();
       throw err;
@@ -116,7 +132,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all([...this.providers.values()].map((slot) => slot.collector?.stop()));
+    await Promise.all([...this.providers.values()].flatMap((slot) => [slot.collector?.stop(), slot.stats?.stop()]));
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
@@ -170,9 +186,28 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         since: slot.since.toISOString(),
         ...(slot.lastError ? { last_error: slot.lastError } : {}),
         ...(slot.collector ? { events: slot.collector.state() } : {}),
+        ...(slot.stats ? { monitors: slot.stats.state() } : {}),
+        ...(slot.stats?.diskUsage() ? { disk_usage: slot.stats.diskUsage() } : {}),
       })),
-      services: [...this.services.values()].map((s) => s.status()),
+      services: [...this.services.values()].map((s) => this.serviceStatus(s)),
     };
+  }
+
+  /** A service's status with its CPU and memory while awake. */
+  serviceStatus(s: Service): object {
+    const ref = this.refOf(s.config);
+    const stats = ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
+    return { ...s.status(), ...(stats ? { cpu_percent: stats.cpu_percent, memory_bytes: stats.memory_bytes, ...(stats.memory_limit_bytes ? { memory_limit_bytes: stats.memory_limit_bytes } : {}), stats_at: stats.at } : {}) };
+  }
+
+  /** Containers of the services on `provider` that are awake now: the ones worth reading stats of. */
+  private awakeOn(provider: string): string[] {
+    const ids: string[] = [];
+    for (const s of this.services.values()) {
+      const ref = this.refOf(s.config);
+      if (ref?.provider === provider && s.state === 'ready') ids.push(ref.id);
+    }
+    return ids;
   }
 
   hasService(name: string): boolean {

@@ -13,7 +13,7 @@ export interface DockerEventCollectorOptions {
   readonly docker: Docker;
   readonly observer: WorkloadObserver;
   readonly log: Logger;
-  /** Reconnect delays; 1 s doubling to 30 s unless told. */
+  /** Reconnect delays; 2 s doubling to a minute unless told. */
   readonly backoff?: BackoffOptions;
   /** A connection that lasted this long resets the backoff; 10 s unless told. */
   readonly stableMs?: number;
@@ -24,6 +24,9 @@ export interface DockerEventCollectorOptions {
   readonly pingIntervalMs?: number;
   readonly clock?: Clock;
 }
+
+/** A few seconds at first, growing to a minute: an engine being upgraded is back soon, a dead host is not hammered. */
+export const RECONNECT_BACKOFF: BackoffOptions = { initialMs: 2000, maxMs: 60_000 };
 
 /** How far back each subscription reaches, in seconds; see #attempt. */
 const REPLAY_SECONDS = 2;
@@ -51,7 +54,7 @@ export class DockerEventCollector {
       name: `docker events "${opts.provider}"`,
       run: (ctx) => this.#attempt(ctx),
       onAttemptEnd: (err) => this.#setOnline(false, err),
-      backoff: opts.backoff ?? { initialMs: 1000, maxMs: 30_000 },
+      backoff: opts.backoff ?? RECONNECT_BACKOFF,
       stableMs: opts.stableMs ?? 10_000,
       log: this.#log,
       clock: this.#clock,

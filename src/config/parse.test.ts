@@ -8,6 +8,9 @@ function parsed(yaml: string, env: NodeJS.ProcessEnv = {}): { config: DrowseConf
   return result;
 }
 
+/** What every docker provider gets unless it says otherwise. */
+const ENGINE_DEFAULTS = { events: 'stream', pollIntervalMs: 5000, statsIntervalMs: 30_000, diskUsageIntervalMs: 15 * 60_000 } as const;
+
 const service = (config: DrowseConfig, name: string): ServiceConfig => {
   const found = config.services.find((s) => s.name === name);
   assert.ok(found, `no service ${name}`);
@@ -22,7 +25,7 @@ test('an empty file is a valid config with every default and no services', () =>
       entrypoints: { http: { host: '', port: 8080 } },
       control: {},
       log: { level: 'info', format: 'json' },
-      providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: false }] },
+      providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: false, ...ENGINE_DEFAULTS }] },
       services: [],
     });
     assert.deepEqual(warnings, []);
@@ -174,8 +177,8 @@ services:
   b: { docker: { container: b, provider: local } }
 `);
   assert.deepEqual(config.providers.docker, [
-    { name: 'nas', url: 'tcp://nas.lan:2376', tls: { ca: '/c', cert: '/e', key: '/k' }, labels: false },
-    { name: 'local', socket: '/run/docker.sock', labels: false },
+    { name: 'nas', url: 'tcp://nas.lan:2376', tls: { ca: '/c', cert: '/e', key: '/k' }, labels: false, ...ENGINE_DEFAULTS },
+    { name: 'local', socket: '/run/docker.sock', labels: false, ...ENGINE_DEFAULTS },
   ]);
   assert.equal(service(config, 'a').docker?.provider, 'nas');
   assert.equal(service(config, 'b').docker?.provider, 'local');
@@ -183,7 +186,7 @@ services:
 
 test('a docker provider with neither socket nor url uses the local socket', () => {
   const { config } = parsed('providers:\n  docker:\n    here:\n');
-  assert.deepEqual(config.providers.docker, [{ name: 'here', socket: '/var/run/docker.sock', labels: false }]);
+  assert.deepEqual(config.providers.docker, [{ name: 'here', socket: '/var/run/docker.sock', labels: false, ...ENGINE_DEFAULTS }]);
 });
 
 const addresses: Array<[string, { host: string; port: number }]> = [
@@ -211,7 +214,7 @@ test('a socket-only control config keeps the socket and nothing else', () => {
 });
 
 test('things that parse but do nothing yet are warned about with their position', () => {
-  const { warnings } = parsed('providers:\n  docker:\n    local: { labels: true }\ncontrol:\n  token: x\n');
+  const { warnings } = parsed('providers:\n  docker:\n    local: { labels: true, ...ENGINE_DEFAULTS }\ncontrol:\n  token: x\n');
   assert.deepEqual(warnings, [
     'drowse.yaml:3:22: providers.docker.local.labels: label discovery is not implemented yet; only services in the config are used',
     'drowse.yaml:5:10: control.token: token is only used with control.listen; ignored',
@@ -239,7 +242,7 @@ test('the embedded default serves :8080 from the local Docker socket with label 
     entrypoints: { http: { host: '', port: 8080 } },
     control: {},
     log: { level: 'info', format: 'json' },
-    providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: true }] },
+    providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: true, ...ENGINE_DEFAULTS }] },
     services: [],
   });
 });

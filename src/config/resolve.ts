@@ -134,6 +134,10 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       ...(p.url === undefined ? { socket: p.socket ?? DEFAULT_DOCKER_SOCKET } : { url: p.url }),
       ...(p.tls ? { tls: { ...p.tls } } : {}),
       labels: p.labels,
+      events: p.events,
+      pollIntervalMs: parseDuration(p.poll_interval),
+      statsIntervalMs: parseDuration(p.stats_interval),
+      diskUsageIntervalMs: parseDuration(p.disk_usage_interval),
     };
   });
 

@@ -145,6 +145,13 @@ const dockerProvider = z
       .strict()
       .optional()
       .describe('TLS client files for a remote engine (only with url).'),
+    events: z
+      .enum(['stream', 'poll'])
+      .default('stream')
+      .describe('How changes are noticed: stream (one event stream, the default) or poll (list containers every poll_interval, for proxies that cut long streams).'),
+    poll_interval: duration('With events: poll, how often containers are listed.').default('5s'),
+    stats_interval: duration('How often CPU and memory of awake services are read.').default('30s'),
+    disk_usage_interval: duration("How often the engine's disk usage (images, containers, volumes) is read; it is a slow call.").default('15m'),
     labels: z
       .boolean({ error: 'expected true or false' })
       .default(false)

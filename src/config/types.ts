@@ -15,6 +15,11 @@ export interface DockerProviderConfig {
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   /** Discover services from container labels (lands with label discovery; parsed today). */
   readonly labels: boolean;
+  /** stream: one event stream; poll: list containers every pollIntervalMs. */
+  readonly events: 'stream' | 'poll';
+  readonly pollIntervalMs: number;
+  readonly statsIntervalMs: number;
+  readonly diskUsageIntervalMs: number;
 }
 
 export interface HttpRouteConfig {

@@ -1,0 +1,174 @@
+/**
+ * Resource use of awake services and of the engine's disk, read on intervals. CPU % and memory are
+ * computed the way the docker CLI computes them: CPU from the delta between two samples the engine
+ * takes, memory as usage minus inactive page cache (a container's file cache is reclaimable, and
+ * counting it would make every file server look like it leaks).
+ */
+import type Docker from 'dockerode';
+import { SupervisedLoop, sleep, systemClock, type AttemptContext, type Clock, type Logger, type LoopStatus } from '../kernel/index.ts';
+import { RECONNECT_BACKOFF } from './docker-event-collector.ts';
+
+/** One container's resource use. */
+export interface ContainerStats {
+  readonly cpu_percent: number;
+  readonly memory_bytes: number;
+  readonly memory_limit_bytes?: number;
+  readonly at: string;
+}
+
+/** The engine's disk use, from /system/df. */
+export interface DiskUsage {
+  readonly images_bytes: number;
+  readonly containers_bytes: number;
+  readonly volumes_bytes: number;
+  readonly build_cache_bytes: number;
+  readonly at: string;
+}
+
+/** The parts of a /containers/{id}/stats answer used here (cgroup v1 and v2 shapes). */
+export interface RawStats {
+  readonly cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  readonly precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  readonly memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+}
+
+/** CPU use in percent of one CPU (200 = two CPUs busy), as `docker stats` shows it. */
+export function cpuPercent(s: RawStats): number {
+  const cpu = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const system = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+  const cpus = s.cpu_stats?.online_cpus || s.cpu_stats?.cpu_usage?.percpu_usage?.length || 1;
+  if (cpu <= 0 || system <= 0) return 0;
+  return Math.round((cpu / system) * cpus * 100 * 100) / 100;
+}
+
+/** Memory in use without the inactive page cache: cgroup v1 total_inactive_file, v2 inactive_file. */
+export function memoryUsed(s: RawStats): number {
+  const usage = s.memory_stats?.usage ?? 0;
+  const st = s.memory_stats?.stats ?? {};
+  const cache = st['total_inactive_file'] ?? st['inactive_file'] ?? 0;
+  return cache < usage ? usage - cache : usage;
+}
+
+/** Sums /system/df into the four numbers people ask about. */
+export function diskUsageOf(df: {
+  LayersSize?: number;
+  Containers?: { SizeRw?: number }[] | null;
+  Volumes?: { UsageData?: { Size?: number } | null }[] | null;
+  BuildCache?: { Size?: number }[] | null;
+}, at: Date): DiskUsage {
+  const sum = <T>(xs: readonly T[] | null | undefined, f: (x: T) => number | undefined) => (xs ?? []).reduce((n, x) => n + Math.max(0, f(x) ?? 0), 0);
+  return {
+    images_bytes: Math.max(0, df.LayersSize ?? 0),
+    containers_bytes: sum(df.Containers, (c) => c.SizeRw),
+    volumes_bytes: sum(df.Volumes, (v) => v.UsageData?.Size),
+    build_cache_bytes: sum(df.BuildCache, (b) => b.Size),
+    at: at.toISOString(),
+  };
+}
+
+/** Options of a {@link DockerStatsCollector}. */
+export interface DockerStatsCollectorOptions {
+  readonly provider: string;
+  readonly docker: Docker;
+  /** The containers (ref ids) of services that are awake right now. */
+  readonly awake: () => readonly string[];
+  readonly statsIntervalMs: number;
+  readonly diskUsageIntervalMs: number;
+  /** Stats calls in flight at once; each takes about a second (the engine samples twice). 4 unless told. */
+  readonly concurrency?: number;
+  readonly log: Logger;
+  readonly clock?: Clock;
+}
+
+/** Reads stats of awake containers and the engine's disk usage, each on its own interval and backoff. */
+export class DockerStatsCollector {
+  readonly #opts: DockerStatsCollectorOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #stats = new Map<string, ContainerStats>();
+  #disk: DiskUsage | undefined;
+  readonly #statsLoop: SupervisedLoop;
+  readonly #diskLoop: SupervisedLoop;
+
+  constructor(opts: DockerStatsCollectorOptions) {
+    this.#opts = opts;
+    this.#log = opts.log.child({ provider: opts.provider, monitor: 'docker-stats' });
+    this.#clock = opts.clock ?? systemClock;
+    const loop = (name: string, everyMs: number, tick: (signal: AbortSignal) => Promise<void>) =>
+      new SupervisedLoop({
+        name: `docker ${name} "${opts.provider}"`,
+        run: (ctx) => this.#every(ctx, everyMs, tick),
+        backoff: RECONNECT_BACKOFF,
+        stableMs: everyMs,
+        log: this.#log,
+        clock: this.#clock,
+      });
+    this.#statsLoop = loop('stats', opts.statsIntervalMs, (s) => this.#readStats(s));
+    this.#diskLoop = loop('disk usage', opts.diskUsageIntervalMs, (s) => this.#readDisk(s));
+  }
+
+  start(): void {
+    this.#statsLoop.start();
+    this.#diskLoop.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.#statsLoop.stop(), this.#diskLoop.stop()]);
+  }
+
+  /** The last stats of a container, while its service is awake. */
+  statsOf(id: string): ContainerStats | undefined {
+    return this.#stats.get(id);
+  }
+
+  diskUsage(): DiskUsage | undefined {
+    return this.#disk;
+  }
+
+  state(): { stats: LoopStatus; disk_usage: LoopStatus } {
+    return { stats: this.#statsLoop.status(), disk_usage: this.#diskLoop.status() };
+  }
+
+  /** Runs `tick` now and then every `everyMs`; a failing tick ends the attempt so the loop backs off. */
+  async #every({ signal, healthy }: AttemptContext, everyMs: number, tick: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    for (;;) {
+      await tick(signal);
+      healthy();
+      await sleep(this.#clock, everyMs, signal);
+      signal.throwIfAborted();
+    }
+  }
+
+  async #readStats(signal: AbortSignal): Promise<void> {
+    const awake = [...new Set(this.#opts.awake())];
+    for (const id of this.#stats.keys()) if (!awake.includes(id)) this.#stats.delete(id);
+    const queue = [...awake];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          // @types/dockerode types stats() loosely; with stream: false the engine answers one JSON document.
+          const container = this.#opts.docker.getContainer(id) as unknown as { stats(opts: { stream: false; abortSignal: AbortSignal }): Promise<RawStats> };
+          const raw = await container.stats({ stream: false, abortSignal: signal });
+          if (!this.#opts.awake().includes(id)) continue;
+          this.#stats.set(id, {
+            cpu_percent: cpuPercent(raw),
+            memory_bytes: memoryUsed(raw),
+            ...(raw.memory_stats?.limit ? { memory_limit_bytes: raw.memory_stats.limit } : {}),
+            at: new Date(this.#clock.now()).toISOString(),
+          });
+        } catch (err) {
+          if (signal.aborted) return;
+          // One container that went away mid-read is not the engine failing.
+          this.#log.debug({ container: id, err: err instanceof Error ? err.message : String(err) }, 'stats read failed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#opts.concurrency ?? 4, queue.length) }, worker));
+  }
+
+  async #readDisk(signal: AbortSignal): Promise<void> {
+    // @types/dockerode omits df()'s options, but dockerode passes abortSignal through.
+    const docker = this.#opts.docker as unknown as { df(opts: { abortSignal: AbortSignal }): Promise<Parameters<typeof diskUsageOf>[0]> };
+    this.#disk = diskUsageOf(await docker.df({ abortSignal: signal }), new Date(this.#clock.now()));
+  }
+}
