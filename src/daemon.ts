@@ -9,7 +9,7 @@ import { DockerEventCollector, DockerPollCollector, DockerStatsCollector } from 
 import { Service } from './service/index.ts';
 import { tcpProbe, httpProbe, execProbe, ownHealthProbe, allOf, type Probe } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
-import { ControlServer, defaultControlSocket, type ControlBackend } from './control/index.ts';
+import { ControlServer, Metrics, defaultControlSocket, type ControlBackend, type MetricsSnapshot } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
 import type { Logger } from './kernel/index.ts';
 
@@ -44,6 +44,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   private readonly tcp = new Map<string, TcpEntrypoint>();
   private control: ControlServer | undefined;
   private readonly startedAt = Date.now();
+  private readonly metricsRegistry = new Metrics(() => this.metricsSnapshot());
   private stopped = false;
 
   constructor(opts: DaemonOptions) {
@@ -85,6 +86,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       }
       for (const sc of config.services) this.services.set(sc.name, this.buildService(sc));
       this.linkDependencies();
+      for (const s of this.services.values()) s.onEvent((e) => this.metricsRegistry.observe(e));
       if (config.services.length === 0) {
         this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml)');
       }
@@ -190,6 +192,31 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         ...(slot.stats?.diskUsage() ? { disk_usage: slot.stats.diskUsage() } : {}),
       })),
       services: [...this.services.values()].map((s) => this.serviceStatus(s)),
+    };
+  }
+
+  metrics(): Promise<{ contentType: string; body: string }> {
+    return this.metricsRegistry.render();
+  }
+
+  private metricsSnapshot(): MetricsSnapshot {
+    return {
+      providers: [...this.providers.entries()].map(([name, slot]) => ({ name, online: slot.online })),
+      services: [...this.services.values()].map((s) => {
+        const ref = this.refOf(s.config);
+        const stats = ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
+        return {
+          name: s.name,
+          state: s.state,
+          inFlight: s.status().in_flight,
+          held: (this.http?.held(s.name) ?? 0) + (this.tcp.get(s.name)?.heldCount ?? 0),
+          ...(stats ? { cpuPercent: stats.cpu_percent, memoryBytes: stats.memory_bytes } : {}),
+        };
+      }),
+      disks: [...this.providers.entries()].flatMap(([provider, slot]) => {
+        const d = slot.stats?.diskUsage();
+        return d ? [{ provider, images: d.images_bytes, containers: d.containers_bytes, volumes: d.volumes_bytes, buildCache: d.build_cache_bytes }] : [];
+      }),
     };
   }
 

@@ -1,3 +1,4 @@
 export { ControlServer, type ControlBackend, type ControlServerOptions } from './server.ts';
 export { controlRequest, ControlClientError, type ControlTarget } from './client.ts';
 export { defaultControlSocket } from './socket-path.ts';
+export { Metrics, type MetricsSnapshot } from './metrics.ts';

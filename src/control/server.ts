@@ -16,6 +16,8 @@ export interface ControlBackend {
   wake(name: string): Promise<object>;
   sleep(name: string): object;
   hasService(name: string): boolean;
+  /** Prometheus exposition text. */
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 /** Where and how the control API listens. */
@@ -82,6 +84,12 @@ export class ControlServer {
       const { backend } = this.opts;
       if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
       if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, backend.status());
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        const m = await backend.metrics();
+        res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body) });
+        res.end(m.body);
+        return;
+      }
       if (parts.length === 3 && parts[0] === 'services' && (parts[2] === 'wake' || parts[2] === 'sleep')) {
         if (req.method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });
         const name = decodeURIComponent(parts[1] ?? '');

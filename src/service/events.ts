@@ -13,6 +13,8 @@ export interface WakeEvent {
   readonly error?: string;
   /** For dependency_waking and dependency_ready: which dependency. */
   readonly dependency?: string;
+  /** For stopping: why (idle, manual, restart). */
+  readonly reason?: 'idle' | 'manual' | 'restart';
 }
 
 /** Receives a service's events as they happen. */

@@ -267,7 +267,7 @@ export class Service {
     if (next.state !== from) {
       this.since = this.clock.now();
       this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');
-      this.emitStateEvent(next, from);
+      this.emitStateEvent(next, from, event);
       if (next.state === 'asleep') for (const d of this.dependencies) d.dependentSlept();
       if (next.state === 'ready') this.liveness?.start();
       else this.liveness?.stop();
@@ -434,14 +434,14 @@ export class Service {
     this.sleepsAt = undefined;
   }
 
-  private emitStateEvent(s: Snapshot, from: ServiceState): void {
+  private emitStateEvent(s: Snapshot, from: ServiceState, cause: ServiceEvent): void {
     switch (s.state) {
       case 'waking':
         return this.emit('waking', `Waking ${this.name}`);
       case 'ready':
         return this.emit('ready', `${this.name} is ready`);
       case 'stopping':
-        return this.emit('stopping', `Putting ${this.name} to sleep (${this.config.stopMethod})`);
+        return this.emit('stopping', `Putting ${this.name} to sleep (${this.config.stopMethod})`, undefined, undefined, cause.type === 'sleep' ? cause.reason : undefined);
       case 'asleep':
         return this.emit('asleep', `${this.name} is asleep`);
       case 'error':
@@ -449,7 +449,7 @@ export class Service {
     }
   }
 
-  private emit(type: WakeEventType, message: string, error?: string, dependency?: string): void {
+  private emit(type: WakeEventType, message: string, error?: string, dependency?: string, reason?: SleepReason): void {
     const event: WakeEvent = {
       id: this.nextEventId++,
       service: this.name,
@@ -458,6 +458,7 @@ export class Service {
       message,
       ...(error === undefined ? {} : { error }),
       ...(dependency === undefined ? {} : { dependency }),
+      ...(reason === undefined ? {} : { reason }),
     };
     for (const listener of this.listeners) {
       try {

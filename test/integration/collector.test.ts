@@ -4,6 +4,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, dockerCli } from '../helpers/index.ts';
 
 let image: string;
@@ -30,7 +31,7 @@ test('in poll mode a container started and stopped by hand is noticed', async (t
   await waitFor(() => state() === 'asleep', { timeoutMs: 15_000, message: 'asleep after a manual stop' });
 });
 
-test('CPU and memory appear for an awake service, and disk usage for the engine', async (t) => {
+test('CPU and memory appear for an awake service, and disk usage for the engine, in status and metrics', async (t) => {
   if (!(await requireDocker(t))) return;
   const port = await freePort();
   const name = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(port) }, start: false });
@@ -44,6 +45,17 @@ test('CPU and memory appear for an awake service, and disk usage for the engine'
   assert.ok(web.cpu_percent! >= 0);
   const disk = await waitFor(() => status().providers[0]?.disk_usage, { timeoutMs: 15_000, message: 'disk usage' });
   assert.ok(disk.images_bytes > 0, 'the test image takes space');
+
+  const metrics = await new Promise<string>((resolve, reject) => {
+    http.get({ socketPath: drowse.controlSocket, path: '/metrics' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  assert.match(metrics, /^drowse_provider_up\{provider="local"\} 1$/m);
+  assert.match(metrics, /^drowse_wakes_total\{service="web",result="ready"\} 1$/m);
+  assert.match(metrics, /^drowse_service_memory_bytes\{service="web"\} \d+$/m);
+  assert.match(metrics, /^drowse_engine_disk_bytes\{provider="local",kind="images"\} [1-9]\d*$/m);
 
   drowse.daemon.service('web')?.sleep('manual');
   await waitFor(() => drowse.daemon.service('web')?.state === 'asleep', { message: 'asleep' });

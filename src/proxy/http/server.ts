@@ -62,6 +62,7 @@ export class HttpEntrypoint {
   private readonly router: Router<HttpRoute>;
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
+  private readonly heldBy = new Map<string, number>();
 
   constructor(opts: HttpEntrypointOptions) {
     this.opts = opts;
@@ -75,6 +76,11 @@ export class HttpEntrypoint {
     const a = this.server?.address();
     if (!a || typeof a === 'string') throw new Error('http entrypoint: not listening');
     return { host: a.address, port: a.port };
+  }
+
+  /** Requests held right now, waiting for `service` to be ready. */
+  held(service: string): number {
+    return this.heldBy.get(service) ?? 0;
   }
 
   /** Starts listening; rejects when the port cannot be bound. */
@@ -187,10 +193,13 @@ export class HttpEntrypoint {
     const timeout = new HeldTooLongError(route.service.name, formatDuration(route.wakeTimeoutMs));
     const timer = setTimeout(() => ac.abort(timeout), route.wakeTimeoutMs);
     onClientGone(() => ac.abort(new Error('client went away')));
+    const name = route.service.name;
+    this.heldBy.set(name, this.held(name) + 1);
     try {
       await route.service.whenReady(ac.signal);
     } finally {
       clearTimeout(timer);
+      this.heldBy.set(name, this.held(name) - 1);
     }
   }
 
