@@ -152,6 +152,10 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     for (const s of this.servicesOn(event.provider, event.id)) this.refresh(s);
   }
 
+  onWorkloadHealth(provider: string, id: string): void {
+    for (const s of this.servicesOn(provider, id)) s.nudge();
+  }
+
   onResync(provider: string): void {
     for (const s of this.services.values()) if (this.refOf(s.config)?.provider === provider) this.refresh(s);
   }

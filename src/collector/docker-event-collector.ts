@@ -135,6 +135,9 @@ export class DockerEventCollector {
     if (meaning.kind === 'event') {
       this.#log.debug({ container: meaning.event.id, action: meaning.event.action, state: meaning.event.state }, 'docker event');
       this.#notify('onWorkloadEvent', () => this.#opts.observer.onWorkloadEvent(meaning.event));
+    } else if (meaning.kind === 'health') {
+      this.#log.debug({ container: meaning.id, health: meaning.health }, 'docker health_status');
+      this.#notify('onWorkloadHealth', () => this.#opts.observer.onWorkloadHealth?.(this.#opts.provider, meaning.id));
     } else if (meaning.kind === 'resync') {
       this.#notify('onResync', () => this.#opts.observer.onResync(this.#opts.provider));
     }

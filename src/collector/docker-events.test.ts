@@ -10,7 +10,7 @@ test('docker events map to the state the container is in afterwards', async (t) 
   const cases: [action: string, state: string | undefined][] = [
     ['create', 'stopped'], ['start', 'running'], ['restart', 'running'], ['unpause', 'running'],
     ['pause', 'paused'], ['die', 'stopped'], ['stop', 'stopped'], ['destroy', 'missing'],
-    ['kill', undefined], ['oom', undefined], ['health_status: healthy', undefined], ['health_status: unhealthy', undefined],
+    ['kill', undefined], ['oom', undefined],
     ['exec_start: sh -c true', undefined], ['exec_die', undefined], ['attach', undefined], ['resize', undefined],
   ];
   for (const [action, state] of cases) {
@@ -25,6 +25,12 @@ test('docker events map to the state the container is in afterwards', async (t) 
         assert.equal(meaning.event.provider, 'local');
       }
     });
+  }
+});
+
+test('a health_status event is a verdict to look at again, never a state change', () => {
+  for (const health of ['healthy', 'unhealthy', 'starting']) {
+    assert.deepEqual(interpretDockerEvent('local', msg(`health_status: ${health}`)), { kind: 'health', id: 'whoami', health });
   }
 });
 

@@ -17,6 +17,8 @@ export type DockerEventMeaning =
   | { readonly kind: 'event'; readonly event: WorkloadEvent }
   /** Names changed (rename): every workload's state must be re-read. */
   | { readonly kind: 'resync' }
+  /** A HEALTHCHECK verdict: not a state change, but a reason to look again now. */
+  | { readonly kind: 'health'; readonly id: string; readonly health: string }
   | { readonly kind: 'ignore' };
 
 /**
@@ -56,6 +58,10 @@ export function interpretDockerEvent(provider: string, msg: DockerEventMessage, 
   if (action === 'rename') return { kind: 'resync' };
   const state = STATE_AFTER[action];
   const name = msg.Actor?.Attributes?.['name']?.replace(/^\//, '');
+  if (action === 'health_status' && name) {
+    const health = (msg.Action ?? msg.status ?? '').split(':')[1]?.trim() ?? '';
+    return { kind: 'health', id: name, health };
+  }
   if (state === undefined || !name) return { kind: 'ignore' };
   const exitCode = action === 'die' ? parseExitCode(msg.Actor?.Attributes?.['exitCode']) : undefined;
   const event: WorkloadEvent = {

@@ -19,7 +19,7 @@ export const defaultPoll: PollOptions = { initialMs: 25, maxMs: 500, factor: 1.5
  * Resolves once the probe passes; rejects with the signal's reason when it aborts (the wake deadline).
  * The last probe failure is attached as `cause`, so a timeout still says what was wrong.
  */
-export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: PollOptions = defaultPoll): Promise<void> {
+export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: PollOptions = defaultPoll, nudges?: EventTarget): Promise<void> {
   let interval = poll.initialMs;
   let lastError: unknown;
   for (;;) {
@@ -32,18 +32,21 @@ export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: Po
       lastError = err;
     }
     if (signal.aborted) throw withCause(signal.reason, lastError);
-    await sleep(interval, signal);
+    await sleep(interval, signal, nudges);
     interval = Math.min(poll.maxMs, interval * poll.factor);
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts or a `nudge` event says there is news (a health_status event). */
+function sleep(ms: number, signal: AbortSignal, nudges?: EventTarget): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    nudges?.addEventListener('nudge', done, { once: true });
     function done() {
       clearTimeout(t);
       signal.removeEventListener('abort', done);
+      nudges?.removeEventListener('nudge', done);
       resolve();
     }
   });

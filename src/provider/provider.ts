@@ -72,6 +72,8 @@ export interface WorkloadObserver {
   onWorkloadEvent(event: WorkloadEvent): void;
   /** The backend's event feed (re)connected: every workload's state must be re-read, anything may have changed. */
   onResync(provider: string): void;
+  /** The workload's own health check has a new verdict (Docker health_status): read it again now. */
+  onWorkloadHealth?(provider: string, id: string): void;
   /** The backend became reachable or unreachable. */
   onProviderOnline(provider: string, online: boolean, error?: Error): void;
 }

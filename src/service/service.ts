@@ -94,6 +94,8 @@ export class Service {
   private probe: Probe;
   private checkKind: 'probe' | 'healthcheck' | undefined;
   private readonly liveness: LivenessMonitor | undefined;
+  /** Ends the readiness poll's current pause early when the workload reports news. */
+  private readonly nudges = new EventTarget();
   /** Aborted by stop(): a daemon shutting down abandons its wakes and leaves workloads as they are. */
   private readonly lifetime = new AbortController();
 
@@ -121,6 +123,11 @@ export class Service {
       log: opts.log,
       clock: this.clock,
     });
+  }
+
+  /** The workload's own health verdict changed: a readiness poll in progress looks again now. */
+  nudge(): void {
+    this.nudges.dispatchEvent(new Event('nudge'));
   }
 
   /** Restarts the workload (stop, then a fresh wake) because liveness found it unhealthy. */
@@ -330,7 +337,7 @@ export class Service {
       this.probe = own && this.opts.ownHealth ? this.opts.ownHealth : readiness;
       this.checkKind = own ? 'healthcheck' : 'probe';
       this.emit('probing', own ? 'Waiting for the container to report healthy' : 'Waiting for the app to answer');
-      await waitUntilReady(this.failFast(this.probe), signal, this.opts.poll ?? defaultPoll);
+      await waitUntilReady(this.failFast(this.probe), signal, this.opts.poll ?? defaultPoll, this.nudges);
       this.wakes++;
       this.lastWakeMs = this.clock.now() - startedAt;
       this.dispatch({ type: 'wake_succeeded' });

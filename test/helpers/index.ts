@@ -11,3 +11,4 @@ export { providerContract, type ProviderContractHarness, type ContractWorkloadOp
 export { startDrowse, type RunningDrowse } from './drowse.ts';
 export { openEventStream, type SseEvent, type SseStream } from './sse.ts';
 export { launchChromium, artifactPath, ARTIFACTS_DIR, CHROMIUM } from './browser.ts';
+export { startPrivateEngine, type PrivateEngine } from './private-engine.ts';
