@@ -33,17 +33,20 @@ const startedAt = (events: DockerEventRecorder) => {
 
 test('a diamond of dependencies starts each once, in dependency order, each ready before its dependents start', async (t) => {
   if (!(await requireDocker(t))) return;
-  // top → left, right; left → base; right → base. base takes 1 s to listen after it starts.
-  const [top, left, right, base] = await Promise.all([app(t, 'top'), app(t, 'left'), app(t, 'right'), app(t, 'base', { START_DELAY_MS: '1000' })]);
+  // top → left, right; left → base; right → base. base, left and right each take 1 s to listen
+  // after they start (TCP routes, so readiness waits for that): run one after the other, left and
+  // right would start a second apart.
+  const slow = { START_DELAY_MS: '1000' };
+  const [top, left, right, base] = await Promise.all([app(t, 'top'), app(t, 'left', slow), app(t, 'right', slow), app(t, 'base', slow)]);
   const [eTop, eLeft, eRight, eBase] = await Promise.all([top, left, right, base].map((a) => recordDockerEvents(t, a.container)));
-  const tcpPort = await freePort();
+  const [tcpPort, leftPort, rightPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const drowse = await startDrowse(t, `services:
   top:
     docker: { container: ${top.container} }
     http: { host: top.test, target: "http://127.0.0.1:${top.port}" }
     depends_on: [left, right]
-  left: { docker: { container: ${left.container} }, depends_on: base }
-  right: { docker: { container: ${right.container} }, depends_on: base }
+  left: { docker: { container: ${left.container} }, depends_on: base, tcp: { listen: "127.0.0.1:${leftPort}", target: "127.0.0.1:${left.port}" } }
+  right: { docker: { container: ${right.container} }, depends_on: base, tcp: { listen: "127.0.0.1:${rightPort}", target: "127.0.0.1:${right.port}" } }
   base:
     docker: { container: ${base.container} }
     tcp: { listen: "127.0.0.1:${tcpPort}", target: "127.0.0.1:${base.port}" }
@@ -62,8 +65,8 @@ test('a diamond of dependencies starts each once, in dependency order, each read
   // base is ready only ~1 s after it starts (its app listens late); its dependents wait for that.
   assert.ok(tLeft! - tBase! >= 900, `left started ${tLeft! - tBase!}ms after base: waited for base to be ready`);
   assert.ok(tRight! - tBase! >= 900, `right started ${tRight! - tBase!}ms after base`);
-  assert.ok(tTop! > tLeft! && tTop! > tRight!, 'top started after both of its dependencies');
-  assert.ok(Math.abs(tLeft! - tRight!) < 700, `left and right woke in parallel (${Math.abs(tLeft! - tRight!)}ms apart)`);
+  assert.ok(tTop! - Math.max(tLeft!, tRight!) >= 900, 'top started only after both of its dependencies were ready');
+  assert.ok(Math.abs(tLeft! - tRight!) < 800, `left and right woke in parallel (${Math.abs(tLeft! - tRight!)}ms apart, not a second)`);
 
   const events = await sse.until<{ type: string; dependency?: string }>((es) => es.some((e) => e.type === 'ready'));
   assert.deepEqual(events.filter((e) => e.type.startsWith('dependency_')).map((e) => `${e.type} ${e.dependency}`).sort(), [
