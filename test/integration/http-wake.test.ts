@@ -219,7 +219,12 @@ test('the control API wakes a service (answering once it is ready) and puts it t
 
   await controlRequest(control, 'POST', '/services/web/sleep');
   await waitFor(async () => (await containerState(app.name)) === 'exited', { timeoutMs: 15_000, message: 'container stopped' });
-  const status = (await controlRequest(control, 'GET', '/status')) as { services: Array<{ name: string; state: string }>; providers: Array<{ online: boolean }> };
+  // The engine reports the container exited a moment before the stop call returns to drowse.
+  type Status = { services: Array<{ name: string; state: string }>; providers: Array<{ online: boolean }> };
+  const status = await waitFor(async () => {
+    const s = (await controlRequest(control, 'GET', '/status')) as Status;
+    return s.services[0]?.state === 'asleep' ? s : undefined;
+  }, { timeoutMs: 5_000, message: 'status says asleep' });
   assert.deepEqual(status.services.map((s) => [s.name, s.state]), [['web', 'asleep']]);
   assert.equal(status.providers[0]?.online, true);
 });
