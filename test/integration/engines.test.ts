@@ -43,7 +43,8 @@ services:
 
   await engine.stop();
   await waitFor(() => provider()?.online === false, { timeoutMs: 30_000, message: 'the engine reported offline' });
-  assert.equal(provider()?.events.state, 'backoff');
+  // Retrying: mostly waiting out the backoff, for a moment connecting again.
+  assert.match(String(provider()?.events.state), /^(backoff|running)$/);
   assert.ok(provider()?.last_error, 'the reason is kept');
 
   await engine.start();
