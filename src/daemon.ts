@@ -3,11 +3,11 @@
  * their event streams, services, entrypoints, control API) and stops them in reverse.
  */
 import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/index.ts';
-import type { Provider, WorkloadEvent, WorkloadObserver, WorkloadRef } from './provider/index.ts';
+import type { Provider, WorkloadEvent, WorkloadObserver } from './provider/index.ts';
 import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
 import { DockerEventCollector, DockerPollCollector, DockerStatsCollector } from './collector/index.ts';
 import { Service } from './service/index.ts';
-import { tcpProbe, httpProbe, execProbe, ownHealthProbe, allOf, type Probe } from './health/index.ts';
+import { checksFor } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, Metrics, defaultControlSocket, type ControlBackend, type MetricsSnapshot } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
@@ -18,7 +18,7 @@ export interface DaemonOptions {
   readonly config: DrowseConfig;
   readonly log: Logger;
   readonly version: string;
-  /** Seconds a probe attempt may take; tests shorten it. */
+  /** How long a probe attempt may take when health sets no timeout (2 s); tests shorten it. */
   readonly probeTimeoutMs?: number;
   /** Interval of SSE heartbeat comments; tests shorten it. */
   readonly sseHeartbeatMs?: number;
@@ -269,14 +269,13 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     const slot = this.providers.get(ref.provider);
     if (!slot) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
     const provider = slot.provider;
-    const ownHealth = ownHealthProbe(async (signal) => (await provider.status(ref, signal)).health, this.probeTimeout(sc));
+    const { readiness, ownHealth } = checksFor(sc, provider, ref, this.opts.probeTimeoutMs ?? 2000);
     return new Service({
       config: sc,
       provider,
       ref,
-      readiness: this.readinessOf(sc, provider, ref),
-      // A probe named in health decides alone; otherwise a HEALTHCHECK the container defines does.
-      ...(sc.health?.probe ? {} : { ownHealth }),
+      readiness,
+      ...(ownHealth ? { ownHealth } : {}),
       log: this.log,
       wakeBudgetMs: this.wakeBudgetMs(sc),
     });
@@ -307,48 +306,6 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     };
     walk(sc.dependsOn);
     return sc.wakeTimeoutMs + [...seen].reduce((sum, n) => sum + (byName.get(n)?.wakeTimeoutMs ?? 0), 0);
-  }
-
-  /**
-   * Default readiness: an HTTP service's target accepts TCP, then answers HTTP with any status
-   * below 500; a TCP-only service's target accepts TCP; a service with neither is ready once running.
-   */
-  private readinessOf(sc: ServiceConfig, provider: Provider, ref: WorkloadRef): Probe {
-    const timeout = this.probeTimeout(sc);
-    const probe = sc.health?.probe;
-    if (probe) {
-      switch (probe.kind) {
-        case 'http': {
-          const base = sc.http ? new URL(sc.http.target) : new URL(`http://${hostPort(sc.tcp?.target)}`);
-          return httpProbe(new URL(probe.path, base), timeout, probe.expect);
-        }
-        case 'tcp': {
-          const t = sc.tcp?.target ?? (sc.http ? { host: new URL(sc.http.target).hostname, port: Number(new URL(sc.http.target).port || 80) } : undefined);
-          if (!t) throw new Error(`service "${sc.name}": a tcp probe needs an http or tcp target`);
-          return tcpProbe(t.host, t.port, timeout);
-        }
-        case 'exec': {
-          const exec = provider.exec?.bind(provider);
-          if (!exec) throw new Error(`service "${sc.name}": provider "${provider.name}" cannot run exec probes`);
-          return execProbe(probe.command, (command, signal) => exec(ref, command, signal), timeout);
-        }
-        case 'docker':
-          return ownHealthProbe(async (signal) => (await provider.status(ref, signal)).health, timeout);
-      }
-    }
-    if (sc.http) {
-      const url = new URL(sc.http.target);
-      const port = Number(url.port || 80);
-      return allOf(tcpProbe(url.hostname, port, timeout), httpProbe(url, timeout));
-    }
-    if (sc.tcp) return tcpProbe(sc.tcp.target.host, sc.tcp.target.port, timeout);
-    return async () => undefined;
-  }
-
-
-  /** A probe attempt's deadline: health.timeout when configured (tests shorten the default). */
-  private probeTimeout(sc: ServiceConfig): number {
-    return sc.health?.timeoutMs ?? this.opts.probeTimeoutMs ?? 2000;
   }
 
   /** The bound address of a service's TCP entrypoint (tests bind port 0). */
@@ -399,9 +356,4 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       this.control = undefined;
     }
   }
-}
-
-function hostPort(a: { host: string; port: number } | undefined): string {
-  if (!a) return '';
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

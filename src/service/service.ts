@@ -8,6 +8,7 @@ import { waitUntilReady, defaultPoll, GiveUpError, LivenessMonitor, type Livenes
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
 import { DependencyFailedError, WakeFailedError, WakeTimeoutError } from './errors.ts';
+import { IdleTimer } from './idle.ts';
 import type { WakeEvent, WakeEventListener, WakeEventType } from './events.ts';
 
 /** What a Service needs; passed in so tests can use a manual clock or a provider that fails. */
@@ -79,8 +80,7 @@ export class Service {
   private since: number;
   private inFlight = 0;
   private lastActivity: number | undefined;
-  private idleTimer: unknown;
-  private sleepsAt: number | undefined;
+  private readonly idle: IdleTimer;
   private readonly waiters = new Set<Waiter>();
   private readonly listeners = new Set<WakeEventListener>();
   private nextEventId = 1;
@@ -88,8 +88,6 @@ export class Service {
   private lastWakeMs: number | undefined;
   private dependencies: readonly Dependency[] = [];
   private dependents: readonly Dependency[] = [];
-  /** The idle timer ran out while a dependent was awake: sleep as soon as the last one sleeps. */
-  private idleDue = false;
   /** The check chosen at the last wake; liveness reuses it. */
   private probe: Probe;
   private checkKind: 'probe' | 'healthcheck' | undefined;
@@ -107,6 +105,13 @@ export class Service {
     this.log = opts.log.child({ service: this.name });
     this.since = this.clock.now();
     this.probe = opts.readiness;
+    // A dependency stays up while anything that needs it is awake; the last one to sleep tells it.
+    this.idle = new IdleTimer({
+      clock: this.clock,
+      timeoutMs: opts.config.idleTimeoutMs,
+      canSleep: () => !this.dependentsAwake() && this.inFlight === 0,
+      onIdle: () => this.sleep('idle'),
+    });
     const h = opts.config.health;
     this.liveness = h && new LivenessMonitor({
       probe: (signal) => this.probe(signal),
@@ -150,10 +155,7 @@ export class Service {
   }
 
   dependentSlept(): void {
-    if (!this.idleDue || this.dependentsAwake() || this.inFlight > 0) return;
-    this.idleDue = false;
-    this.log.info({ phase: 'idle' }, 'last dependent asleep; sleeping now');
-    this.sleep('idle');
+    if (this.idle.release()) this.log.info({ phase: 'idle' }, 'last dependent asleep; slept now');
   }
 
   /** Asks for the service to be awake; a no-op when it is or is getting there. */
@@ -196,7 +198,7 @@ export class Service {
    */
   touch(): void {
     this.lastActivity = this.clock.now();
-    if (this.idleTimer !== undefined || this.idleDue) this.armIdle();
+    if (this.idle.active) this.armIdle();
   }
 
   /** Resolves when ready (waking the service if needed); rejects when the wake fails or `signal` aborts. */
@@ -242,14 +244,14 @@ export class Service {
       workload: this.opts.ref.id,
       ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: hostPort(this.config.tcp.target) } : {}),
       ...(this.config.dependsOn.length > 0 ? { depends_on: this.config.dependsOn } : {}),
-      ...(this.idleDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
+      ...(this.idle.isDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
       entrypoints: {
         ...(this.config.http ? { http: this.config.http.hosts } : {}),
         ...(this.config.tcp ? { tcp: hostPort(this.config.tcp.listen) } : {}),
       },
       in_flight: this.inFlight,
       ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
-      ...(this.sleepsAt === undefined ? {} : { sleeps_at: iso(this.sleepsAt) }),
+      ...(this.idle.sleepsAt === undefined ? {} : { sleeps_at: iso(this.idle.sleepsAt) }),
       wakes: this.wakes,
       ...(this.lastWakeMs === undefined ? {} : { last_wake_ms: this.lastWakeMs }),
       ...(this.checkKind === undefined ? {} : { check: this.checkKind }),
@@ -416,29 +418,15 @@ export class Service {
     }
   }
 
+  /** The idle timer runs only in ready/error with nothing in flight. */
   private armIdle(): void {
     const { state } = this.snap;
     if (this.inFlight > 0 || (state !== 'ready' && state !== 'error')) return;
-    this.disarmIdle();
-    const ms = this.config.idleTimeoutMs;
-    this.sleepsAt = this.clock.now() + ms;
-    this.idleTimer = this.clock.setTimeout(() => {
-      this.idleTimer = undefined;
-      this.sleepsAt = undefined;
-      // A dependency stays up while anything that needs it is awake; the last one to sleep tells it.
-      if (this.dependentsAwake()) {
-        this.idleDue = true;
-        return;
-      }
-      this.sleep('idle');
-    }, ms);
+    this.idle.arm();
   }
 
   private disarmIdle(): void {
-    this.idleDue = false;
-    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    this.sleepsAt = undefined;
+    this.idle.disarm();
   }
 
   private emitStateEvent(s: Snapshot, from: ServiceState, cause: ServiceEvent): void {
