@@ -103,6 +103,35 @@ test('a wake that fails shows the error in words and a retry button that wakes a
   assert.deepEqual(problems, [], 'no script errors or CSP violations');
 });
 
+test('dependencies show on the page as they wake, then the app loads', async (t) => {
+  if (!(await requireDocker(t))) return;
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const [appPort, dbPort, dbListen] = await Promise.all([freePort(), freePort(), freePort()]);
+  const app = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(appPort), NAME: 'web' }, start: false });
+  const db = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(dbPort), NAME: 'db', START_DELAY_MS: '2000' }, start: false });
+  const drowse = await startDrowse(t, `services:
+  web:
+    docker: { container: ${app} }
+    http: { host: web.test, target: "http://127.0.0.1:${appPort}" }
+    depends_on: db
+  db:
+    docker: { container: ${db} }
+    tcp: { listen: "127.0.0.1:${dbListen}", target: "127.0.0.1:${dbPort}" }
+`);
+  const page = await browser.newPage();
+  const problems = watchProblems(page);
+
+  await page.goto(`http://web.test:${drowse.port}/`, { waitUntil: 'domcontentloaded' });
+
+  // db takes 2 s to listen: the page sits on the dependency step meanwhile.
+  await page.waitForSelector('[data-step="dependencies"]:not([hidden])[data-status="active"] [data-dep="db"]', { timeout: 15_000 });
+  assert.match(String(await page.textContent('[data-dep="db"]')), /Waking db/);
+  await page.screenshot({ path: await artifactPath('loading-page-dependencies.png'), fullPage: true });
+  await page.waitForFunction(() => document.getElementById('drowse') === null && document.body.innerText.includes('"app"'), undefined, { timeout: 20_000 });
+  assert.deepEqual(problems, []);
+});
+
 test('without JavaScript the page refreshes itself until the app answers', async (t) => {
   if (!(await requireDocker(t))) return;
   const browser = await launchChromium(t);
