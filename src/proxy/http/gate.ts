@@ -17,13 +17,25 @@ export function pathMayWake(path: string, startEndpoints: readonly string[] | un
   return startEndpoints.some((e) => (e.endsWith('*') ? path.startsWith(e.slice(0, -1)) : path === e));
 }
 
+/** Each filter compiled once into two regexes: every request is checked, so one scan beats dozens. */
+const compiled = new WeakMap<WakePolicy['wakeFilter'], { readonly deny: RegExp; readonly allow: RegExp | undefined }>();
+
+function anyOf(patterns: readonly string[]): RegExp | undefined {
+  if (patterns.length === 0) return undefined;
+  return new RegExp(patterns.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+}
+
 /** The deny entry a User-Agent matches (and no allow entry does), or undefined when it may wake. */
 export function deniedBy(userAgent: string | undefined, filter: WakePolicy['wakeFilter']): string | undefined {
   if (!userAgent || filter.deny.length === 0) return undefined;
-  const ua = userAgent.toLowerCase();
-  const deny = filter.deny.find((d) => ua.includes(d));
-  if (deny === undefined || filter.allow.some((a) => ua.includes(a))) return undefined;
-  return deny;
+  let c = compiled.get(filter);
+  if (!c) {
+    c = { deny: anyOf(filter.deny) as RegExp, allow: anyOf(filter.allow) };
+    compiled.set(filter, c);
+  }
+  const match = c.deny.exec(userAgent);
+  if (!match || c.allow?.test(userAgent)) return undefined;
+  return match[0].toLowerCase();
 }
 
 /**

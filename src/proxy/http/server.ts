@@ -120,14 +120,13 @@ export class HttpEntrypoint {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const route = this.route(req);
-      const path = requestPath(req.url);
-      if (path === undefined) throw new BadRequestError(`http entrypoint: request target ${JSON.stringify(req.url)} is not a path`);
-      if (path.startsWith(RESERVED)) return this.reserved(req, res, route, path.slice(RESERVED.length));
+      const url = req.url ?? '';
+      if (url.startsWith(RESERVED)) return this.reserved(req, res, route, url.slice(RESERVED.length).split('?')[0] ?? '');
       const { service } = route;
       // A denied client is served while the service is awake, but never keeps it awake.
       const denied = deniedBy(single(req.headers['user-agent']), route.policy.wakeFilter);
       if (service.state !== 'ready') {
-        this.admit(route, path, denied);
+        this.admit(route, req, denied);
         if (route.loadingPage && isPageNavigation(req.method, req.headers)) {
           service.wake();
           this.opts.site.sendLoadingPage(req, res, service.name);
@@ -150,10 +149,9 @@ export class HttpEntrypoint {
     socket.on('error', () => socket.destroy());
     try {
       const route = this.route(req);
-      const path = requestPath(req.url) ?? '';
       const { service } = route;
       const denied = deniedBy(single(req.headers['user-agent']), route.policy.wakeFilter);
-      if (service.state !== 'ready') this.admit(route, path, denied);
+      if (service.state !== 'ready') this.admit(route, req, denied);
       const release = denied === undefined ? service.acquire() : noop;
       socket.once('close', release);
       if (service.state !== 'ready') {
@@ -166,13 +164,17 @@ export class HttpEntrypoint {
     }
   }
 
-  /** Throws when this request may not wake the service that is not ready: wake_filter, then start_endpoint. */
-  private admit(route: HttpRoute, path: string, deniedPattern: string | undefined): void {
+  /**
+   * Throws when this request may not wake the service that is not ready: wake_filter, then
+   * start_endpoint. Only here is the path parsed: a ready service forwards the target as sent.
+   */
+  private admit(route: HttpRoute, req: IncomingMessage, deniedPattern: string | undefined): void {
     const { service, policy } = route;
     if (deniedPattern !== undefined) throw new WakeDeniedError(service.name, deniedPattern);
-    if (WAKES_ON_REQUEST.has(service.state) && !pathMayWake(path, policy.startEndpoints)) {
-      throw new NotAStartEndpointError(service.name, path, policy.startEndpoints ?? []);
-    }
+    if (!policy.startEndpoints || !WAKES_ON_REQUEST.has(service.state)) return;
+    const path = requestPath(req.url);
+    if (path === undefined) throw new BadRequestError(`http entrypoint: request target ${JSON.stringify(req.url)} is not a path`);
+    if (!pathMayWake(path, policy.startEndpoints)) throw new NotAStartEndpointError(service.name, path, policy.startEndpoints);
   }
 
   private route(req: IncomingMessage): HttpRoute {
