@@ -207,8 +207,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     return {
       providers: [...this.providers.entries()].map(([name, slot]) => ({ name, online: slot.online })),
       services: [...this.services.values()].map((s) => {
-        const ref = this.refOf(s.config);
-        const stats = ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
+        const stats = this.statsOf(s);
         return {
           name: s.name,
           state: s.state,
@@ -226,9 +225,14 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   /** A service's status with its CPU and memory while awake. */
   serviceStatus(s: Service): object {
-    const ref = this.refOf(s.config);
-    const stats = ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
+    const stats = this.statsOf(s);
     return { ...s.status(), ...(stats ? { cpu_percent: stats.cpu_percent, memory_bytes: stats.memory_bytes, ...(stats.memory_limit_bytes ? { memory_limit_bytes: stats.memory_limit_bytes } : {}), stats_at: stats.at } : {}) };
+  }
+
+  /** The last CPU and memory reading of an awake service. */
+  private statsOf(s: Service) {
+    const ref = this.refOf(s.config);
+    return ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
   }
 
   /** Containers of the services on `provider` that are awake now: the ones worth reading stats of. */
@@ -306,11 +310,6 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     };
     walk(sc.dependsOn);
     return sc.wakeTimeoutMs + [...seen].reduce((sum, n) => sum + (byName.get(n)?.wakeTimeoutMs ?? 0), 0);
-  }
-
-  /** The bound address of a service's TCP entrypoint (tests bind port 0). */
-  tcpAddress(service: string): { host: string; port: number } | undefined {
-    return this.tcp.get(service)?.address();
   }
 
   private refOf(sc: ServiceConfig) {

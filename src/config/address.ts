@@ -23,3 +23,8 @@ export function parseHostPort(text: string): HostPort | undefined {
   const valid = host === '' || isIPv4(host) || host.split('.').every((label) => HOST_LABEL.test(label));
   return valid ? { host, port } : undefined;
 }
+
+/** host:port as people write it, with IPv6 hosts in brackets; "" (every interface) prints as ":port". */
+export function formatHostPort(a: HostPort): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}

@@ -5,7 +5,7 @@ export { parseConfig } from './parse.ts';
 export { loadConfig, embeddedDefault, EMBEDDED_SOURCE, SYSTEM_CONFIG_PATH, type LoadOptions } from './load.ts';
 export { configJsonSchema, configSchema, DEFAULT_DOCKER_SOCKET, type ConfigFile, type ConfigFileInput } from './schema.ts';
 export { parseDuration, tryParseDuration, DURATION_MESSAGE } from './duration.ts';
-export { parseHostPort, type HostPort } from './address.ts';
+export { parseHostPort, formatHostPort, type HostPort } from './address.ts';
 export { expandString } from './expand.ts';
 export { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';

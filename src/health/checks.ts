@@ -3,7 +3,7 @@
  * or the default for its entrypoints) and, when `health` names none, the workload's own
  * HEALTHCHECK, which the watcher prefers whenever the workload defines one.
  */
-import type { ServiceConfig } from '../config/index.ts';
+import { formatHostPort, type ServiceConfig } from '../config/index.ts';
 import type { Provider, WorkloadRef } from '../provider/index.ts';
 import { allOf, execProbe, httpProbe, ownHealthProbe, tcpProbe, type Probe } from './probe.ts';
 
@@ -21,7 +21,9 @@ export function checksFor(sc: ServiceConfig, provider: Provider, ref: WorkloadRe
   if (!probe) return { readiness: defaultProbe(sc, timeout), ownHealth: own };
   switch (probe.kind) {
     case 'http': {
-      const base = sc.http ? new URL(sc.http.target) : new URL(`http://${hostPort(targetOf(sc))}`);
+      const t = targetOf(sc);
+      if (!t) throw new Error(`service "${sc.name}": an http probe needs an http or tcp target`);
+      const base = sc.http ? new URL(sc.http.target) : new URL(`http://${formatHostPort(t)}`);
       return { readiness: httpProbe(new URL(probe.path, base), timeout, probe.expect) };
     }
     case 'tcp': {
@@ -58,9 +60,4 @@ function targetOf(sc: ServiceConfig): { host: string; port: number } | undefined
   if (!sc.http) return undefined;
   const url = new URL(sc.http.target);
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
-}
-
-function hostPort(a: { host: string; port: number } | undefined): string {
-  if (!a) return '';
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

@@ -46,11 +46,6 @@ export class WakeEventStream {
     });
   }
 
-  /** Number of connected subscribers. */
-  get subscribers(): number {
-    return this.open.size;
-  }
-
   /** Turns the request into an event stream: history first (after Last-Event-ID when given), then live. */
   async attach(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const lastId = parseLastEventId(req.headers['last-event-id']);

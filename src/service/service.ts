@@ -3,7 +3,7 @@
  * the single-flight wake, the stop, the idle timer and the waiting clients.
  */
 import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
-import type { ServiceConfig } from '../config/index.ts';
+import { formatHostPort, type ServiceConfig } from '../config/index.ts';
 import { waitUntilReady, defaultPoll, GiveUpError, LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
@@ -89,7 +89,6 @@ export class Service {
   private dependencies: readonly Dependency[] = [];
   private dependents: readonly Dependency[] = [];
   /** The check chosen at the last wake; liveness reuses it. */
-  private probe: Probe;
   private checkKind: 'probe' | 'healthcheck' | undefined;
   private readonly liveness: LivenessMonitor | undefined;
   /** Ends the readiness poll's current pause early when the workload reports news. */
@@ -104,7 +103,6 @@ export class Service {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ service: this.name });
     this.since = this.clock.now();
-    this.probe = opts.readiness;
     // A dependency stays up while anything that needs it is awake; the last one to sleep tells it.
     this.idle = new IdleTimer({
       clock: this.clock,
@@ -242,12 +240,12 @@ export class Service {
       ...(this.snap.reason === undefined ? {} : { reason: this.snap.reason }),
       provider: this.opts.ref.provider,
       workload: this.opts.ref.id,
-      ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: hostPort(this.config.tcp.target) } : {}),
+      ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: formatHostPort(this.config.tcp.target) } : {}),
       ...(this.config.dependsOn.length > 0 ? { depends_on: this.config.dependsOn } : {}),
       ...(this.idle.isDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
       entrypoints: {
         ...(this.config.http ? { http: this.config.http.hosts } : {}),
-        ...(this.config.tcp ? { tcp: hostPort(this.config.tcp.listen) } : {}),
+        ...(this.config.tcp ? { tcp: formatHostPort(this.config.tcp.listen) } : {}),
       },
       in_flight: this.inFlight,
       ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
@@ -316,7 +314,7 @@ export class Service {
   }
 
   private async runWake(): Promise<void> {
-    const { provider, ref, readiness } = this.opts;
+    const { provider, ref } = this.opts;
     const startedAt = this.clock.now();
     const deadline = new AbortController();
     const budget = this.opts.wakeBudgetMs ?? this.config.wakeTimeoutMs;
@@ -336,7 +334,6 @@ export class Service {
       signal.throwIfAborted();
       // A workload with its own HEALTHCHECK is trusted to know when it is ready, unless health names a probe.
       const own = this.opts.ownHealth !== undefined && current.healthcheck === true;
-      this.probe = own && this.opts.ownHealth ? this.opts.ownHealth : readiness;
       this.checkKind = own ? 'healthcheck' : 'probe';
       this.emit('probing', own ? 'Waiting for the container to report healthy' : 'Waiting for the app to answer');
       await waitUntilReady(this.failFast(this.probe), signal, this.opts.poll ?? defaultPoll, this.nudges);
@@ -367,6 +364,11 @@ export class Service {
         this.emit('dependency_ready', `${d.name} is ready`, undefined, d.name);
       }),
     );
+  }
+
+  /** The check chosen at the last wake; liveness reuses it. */
+  private get probe(): Probe {
+    return this.checkKind === 'healthcheck' && this.opts.ownHealth ? this.opts.ownHealth : this.opts.readiness;
   }
 
   private dependentsAwake(): boolean {
@@ -463,10 +465,6 @@ export class Service {
       }
     }
   }
-}
-
-function hostPort(a: { host: string; port: number }): string {
-  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
 function errorText(err: unknown): string {
