@@ -6,12 +6,12 @@ import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/i
 import type { Provider, WorkloadEvent, WorkloadObserver } from './provider/index.ts';
 import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
 import { DockerEventCollector, DockerPollCollector, DockerStatsCollector } from './collector/index.ts';
-import { Service } from './service/index.ts';
+import { Service, type WakeBackoff } from './service/index.ts';
 import { checksFor } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, Metrics, defaultControlSocket, type ControlBackend, type MetricsSnapshot } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import type { Logger } from './kernel/index.ts';
+import { Redactor, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -22,6 +22,8 @@ export interface DaemonOptions {
   readonly probeTimeoutMs?: number;
   /** Interval of SSE heartbeat comments; tests shorten it. */
   readonly sseHeartbeatMs?: number;
+  /** How long requests are held off after a failed wake (5 s doubling to 5 min); tests shorten it. */
+  readonly wakeBackoff?: WakeBackoff;
 }
 
 interface ProviderSlot {
@@ -251,7 +253,8 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   async wake(name: string): Promise<object> {
     const s = this.mustService(name);
-    await s.whenReady(AbortSignal.timeout(this.wakeBudgetMs(s.config) + 1000));
+    // An operator's explicit wake goes through the backoff that holds requests off.
+    await s.whenReady(AbortSignal.timeout(this.wakeBudgetMs(s.config) + 1000), { force: true });
     return s.status();
   }
 
@@ -282,6 +285,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       ...(ownHealth ? { ownHealth } : {}),
       log: this.log,
       wakeBudgetMs: this.wakeBudgetMs(sc),
+      ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
     });
   }
 
@@ -346,7 +350,15 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     // The config has validated listen already; an unparsable one cannot reach here.
     const listen = c.listen ? parseHostPort(c.listen) : undefined;
     const socket = listen ? undefined : c.socket ?? defaultControlSocket();
-    this.control = new ControlServer({ ...(listen ? { listen } : {}), ...(socket ? { socket } : {}), ...(c.token ? { token: c.token } : {}), backend: this, log: this.log });
+    const redactor = new Redactor(this.opts.config.secrets ?? []);
+    this.control = new ControlServer({
+      ...(listen ? { listen } : {}),
+      ...(socket ? { socket } : {}),
+      ...(c.token ? { token: c.token } : {}),
+      backend: this,
+      log: this.log,
+      redact: (text) => redactor.redact(text),
+    });
     try {
       await this.control.start();
     } catch (err) {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
-import { createLogger } from './kernel/index.ts';
+import { createLogger, Redactor } from './kernel/index.ts';
 import { controlRequest, defaultControlSocket, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 
@@ -26,7 +26,8 @@ async function configOrExit(file: string | undefined): Promise<DrowseConfig> {
 
 async function serve(file: string | undefined): Promise<void> {
   const config = await configOrExit(file);
-  const log = createLogger(config.log);
+  // Secrets can reach a log line by any road (a probe URL in an error, say), so whole lines are redacted.
+  const log = createLogger(config.log, undefined, new Redactor(config.secrets ?? []));
   if (config.source === '(embedded default)') {
     log.info({}, 'no config file found (-c, $DROWSE_CONFIG, ./drowse.yaml, /etc/drowse/drowse.yaml): using the embedded default');
   }

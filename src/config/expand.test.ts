@@ -80,3 +80,17 @@ test('an unquoted value that expands to nothing counts as not set', () => {
   assert.equal(result.config.control.token, undefined);
   assert.deepEqual(result.warnings, []);
 });
+
+test('every value taken from the environment, and the control token, is listed as a secret; defaults are not', () => {
+  const yaml = [
+    'control: { listen: "127.0.0.1:9090", token: file-token-123 }',
+    'services:',
+    '  app:',
+    '    docker: { container: app }',
+    '    http: { host: app.lan, target: "http://127.0.0.1:${PORT:-3000}" }',
+    '    health: { http: { path: "/fail?key=${KEY}" } }',
+  ].join('\n');
+  const result = parseConfig(yaml, 'f.yaml', { KEY: 'k3y-from-env' });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.deepEqual([...(result.config.secrets ?? [])].sort(), ['file-token-123', 'k3y-from-env']);
+});

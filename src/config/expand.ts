@@ -7,8 +7,12 @@ const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}
 /** Result of expanding one string: the new text, or the problem that prevented it. */
 export type Expansion = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string };
 
-/** Expands ${VAR}, ${VAR:-default} (used when VAR is unset or empty) and $$ in one string. */
-export function expandString(text: string, env: NodeJS.ProcessEnv): Expansion {
+/**
+ * Expands ${VAR}, ${VAR:-default} (used when VAR is unset or empty) and $$ in one string. Every
+ * value taken from the environment is handed to `secret`: it may be a password, and must not be
+ * shown wherever the expanded text travels.
+ */
+export function expandString(text: string, env: NodeJS.ProcessEnv, secret?: (value: string) => void): Expansion {
   let problem: string | undefined;
   const expanded = text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
     if (match === '$$') return '$';
@@ -17,7 +21,10 @@ export function expandString(text: string, env: NodeJS.ProcessEnv): Expansion {
       return match;
     }
     const value = env[name];
-    if (value !== undefined && value !== '') return value;
+    if (value !== undefined && value !== '') {
+      secret?.(value);
+      return value;
+    }
     if (fallback !== undefined) return fallback;
     if (value === undefined) problem ??= `environment variable ${name} is not set`;
     return '';
@@ -29,7 +36,8 @@ export function expandString(text: string, env: NodeJS.ProcessEnv): Expansion {
  * Expands every string value of the document in place, so node positions stay valid for error
  * reporting. Keys are left alone: names are structure, not configuration.
  */
-export function expandDocument(doc: Document, env: NodeJS.ProcessEnv): Finding[] {
+export function expandDocument(doc: Document, env: NodeJS.ProcessEnv, secrets?: Set<string>): Finding[] {
+  const secret = secrets && ((value: string) => void secrets.add(value));
   const findings: Finding[] = [];
   const walk = (node: Node | null | undefined, path: Path): void => {
     if (isMap(node)) {
@@ -39,7 +47,7 @@ export function expandDocument(doc: Document, env: NodeJS.ProcessEnv): Finding[]
     } else if (isSeq(node)) {
       node.items.forEach((item, index) => walk(item as Node | null, [...path, index]));
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
-      const result = expandString(node.value, env);
+      const result = expandString(node.value, env, secret);
       if (!result.ok) findings.push({ path, message: result.message });
       else node.value = retype(result.text, node);
     }

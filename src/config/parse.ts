@@ -18,7 +18,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   }
   const locator = createLocator(doc, lines, source);
 
-  const expansion = expandDocument(doc, env);
+  const secrets = new Set<string>();
+  const expansion = expandDocument(doc, env, secrets);
   // "---" alone, or only comments, is an empty document: every default, no services.
   const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
   if (!empty && !isMap(doc.contents)) {
@@ -44,7 +45,11 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   ];
   if (!parsed.success || findings.length > 0) return { ok: false, source, problems: sortProblems(findings.map(locator.problem)) };
 
-  const { config, warnings } = resolve(parsed.data, source);
+  const resolved = resolve(parsed.data, source);
+  const { warnings } = resolved;
+  // The token is a secret even when written into the file itself.
+  if (resolved.config.control.token !== undefined) secrets.add(resolved.config.control.token);
+  const config = secrets.size === 0 ? resolved.config : { ...resolved.config, secrets: [...secrets] };
   const yamlWarnings = doc.warnings.map((w) => formatProblem({ file: source, ...lines.linePos(w.pos[0]), path: '', message: w.message }));
   return { ok: true, config, warnings: [...yamlWarnings, ...warnings.map(locator.warning)] };
 }

@@ -100,4 +100,6 @@ export interface DrowseConfig {
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly format: 'json' | 'pretty' };
   readonly providers: { readonly docker: readonly DockerProviderConfig[] };
   readonly services: readonly ServiceConfig[];
+  /** Values that came from ${VAR} expansion, and the control token: redacted wherever text leaves drowse. */
+  readonly secrets?: readonly string[];
 }

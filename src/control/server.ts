@@ -27,6 +27,8 @@ export interface ControlServerOptions {
   readonly token?: string;
   readonly backend: ControlBackend;
   readonly log: Logger;
+  /** Applied to every answer's text: the control API shows detail, but never a secret. */
+  readonly redact?: (text: string) => string;
 }
 
 /** The control API server. */
@@ -77,35 +79,46 @@ export class ControlServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (this.opts.token && !authorized(req.headers.authorization, this.opts.token)) {
-        return send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+        return this.send(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
       }
       const url = new URL(req.url ?? '/', 'http://control');
       const parts = url.pathname.split('/').filter(Boolean);
       const { backend } = this.opts;
-      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
-      if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, backend.status());
+      if (req.method === 'GET' && url.pathname === '/health') return this.send(res, 200, { ok: true });
+      if (req.method === 'GET' && url.pathname === '/status') return this.send(res, 200, backend.status());
       if (req.method === 'GET' && url.pathname === '/metrics') {
         const m = await backend.metrics();
-        res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body) });
-        res.end(m.body);
+        const body = this.redact(m.body);
+        res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
         return;
       }
       if (parts.length === 3 && parts[0] === 'services' && (parts[2] === 'wake' || parts[2] === 'sleep')) {
-        if (req.method !== 'POST') return send(res, 405, { error: 'use POST' }, { allow: 'POST' });
+        if (req.method !== 'POST') return this.send(res, 405, { error: 'use POST' }, { allow: 'POST' });
         const name = decodeURIComponent(parts[1] ?? '');
-        if (!backend.hasService(name)) return send(res, 404, { error: `no service "${name}"` });
-        if (parts[2] === 'sleep') return send(res, 202, backend.sleep(name));
+        if (!backend.hasService(name)) return this.send(res, 404, { error: `no service "${name}"` });
+        if (parts[2] === 'sleep') return this.send(res, 202, backend.sleep(name));
         try {
-          return send(res, 200, await backend.wake(name));
+          return this.send(res, 200, await backend.wake(name));
         } catch (err) {
-          return send(res, 503, { error: err instanceof Error ? err.message : String(err) });
+          return this.send(res, 503, { error: err instanceof Error ? err.message : String(err) });
         }
       }
-      return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+      return this.send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     } catch (err) {
       this.opts.log.error({ err }, 'control request failed');
-      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      if (!res.headersSent) this.send(res, 500, { error: 'internal error' });
     }
+  }
+
+  private redact(text: string): string {
+    return this.opts.redact ? this.opts.redact(text) : text;
+  }
+
+  private send(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+    const text = this.redact(JSON.stringify(body, null, 2) + '\n');
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
   }
 }
 
@@ -113,10 +126,4 @@ function authorized(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
-}
-
-function send(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body, null, 2) + '\n';
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }

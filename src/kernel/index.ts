@@ -2,3 +2,4 @@ export { createLogger, silentLogger, type Logger, type LogOptions } from './log.
 export { systemClock, type Clock } from './clock.ts';
 export { formatDuration } from './duration.ts';
 export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, type AttemptContext, type SupervisedLoopOptions } from './backoff.ts';
+export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';

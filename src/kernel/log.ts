@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import type { Redactor } from './redact.ts';
 
 export type { Logger };
 
@@ -8,9 +9,17 @@ export interface LogOptions {
   format: 'json' | 'pretty';
 }
 
-/** Builds the structured logger. `pretty` is for people at a terminal; JSON is for everything else. */
-export function createLogger(opts: LogOptions, destination?: NodeJS.WritableStream): Logger {
-  const base = { level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+/**
+ * Builds the structured logger. `pretty` is for people at a terminal; JSON is for everything else.
+ * With a redactor every finished line passes through it, whatever field or error carried a secret.
+ */
+export function createLogger(opts: LogOptions, destination?: NodeJS.WritableStream, redactor?: Redactor): Logger {
+  const base = {
+    level: opts.level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...(redactor ? { hooks: { streamWrite: (line: string) => redactor.redact(line) } } : {}),
+  };
   if (opts.format === 'pretty') {
     const transport = pino.transport({ target: 'pino-pretty', options: { colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' } });
     return pino(base, transport);

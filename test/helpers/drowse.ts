@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { parseConfig, formatProblem } from '../../src/config/index.ts';
-import { createLogger } from '../../src/kernel/index.ts';
+import { createLogger, Redactor } from '../../src/kernel/index.ts';
 import { Daemon } from '../../src/daemon.ts';
 
 /** A started daemon and where to reach it. */
@@ -22,16 +22,31 @@ export interface RunningDrowse {
 export async function startDrowse(
   t: TestContext | { after(fn: () => Promise<void>): void },
   yaml: string,
-  opts: { sseHeartbeatMs?: number; httpPort?: number } = {},
+  opts: {
+    sseHeartbeatMs?: number;
+    httpPort?: number;
+    wakeBackoff?: { initialMs: number; maxMs: number };
+    /** Extra environment for ${VAR} expansion. */
+    env?: NodeJS.ProcessEnv;
+    /** Receives every log line (at debug level), redacted as `drowse serve` redacts them. */
+    logTo?: NodeJS.WritableStream;
+  } = {},
 ): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
   const controlSocket = path.join(dir, 'control.sock');
   const full = `entrypoints: { http: "127.0.0.1:${opts.httpPort ?? 0}" }\ncontrol: { socket: ${JSON.stringify(controlSocket)} }\n${yaml}`;
-  const result = parseConfig(full, 'test.yaml', process.env);
+  const result = parseConfig(full, 'test.yaml', { ...process.env, ...opts.env });
   if (!result.ok) throw new Error(`test config is invalid:\n${result.problems.map(formatProblem).join('\n')}\n---\n${full}`);
-  const level = (process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
-  const log = createLogger({ level, format: 'json' }, process.stderr);
-  const daemon = new Daemon({ config: result.config, log, version: 'test', probeTimeoutMs: 1000, ...(opts.sseHeartbeatMs ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}) });
+  const level = (opts.logTo ? 'debug' : process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
+  const log = createLogger({ level, format: 'json' }, opts.logTo ?? process.stderr, new Redactor(result.config.secrets ?? []));
+  const daemon = new Daemon({
+    config: result.config,
+    log,
+    version: 'test',
+    probeTimeoutMs: 1000,
+    ...(opts.sseHeartbeatMs ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
+    ...(opts.wakeBackoff ? { wakeBackoff: opts.wakeBackoff } : {}),
+  });
   await daemon.start();
   const port = daemon.httpAddress()?.port;
   if (!port) throw new Error('drowse did not bind its http entrypoint');
