@@ -13,6 +13,7 @@
   var errorBox = document.getElementById('error');
   var errorText = document.getElementById('error-text');
   var retry = document.getElementById('retry');
+  var retryNote = document.getElementById('retry-note');
   var depsList = document.querySelector('[data-step="dependencies"] .deps');
   var order = ['waking', 'dependencies', 'starting', 'probing', 'ready'];
   var stepOf = {
@@ -90,7 +91,7 @@
     if (statusText && text) statusText.textContent = text;
   }
 
-  function fail(message, detail) {
+  function fail(message, detail, retryAt) {
     finished = true;
     var li = step(current);
     setStatus(li, 'failed');
@@ -99,7 +100,33 @@
     if (errorText) errorText.textContent = detail || message;
     if (errorBox) errorBox.hidden = false;
     if (source) source.close();
+    holdRetry(Date.parse(retryAt || root.getAttribute('data-retry-at') || ''));
     if (retry) retry.focus();
+  }
+
+  // After failures drowse backs off: a try before retryAt would wake nothing, so the button waits.
+  var retryTimer;
+  var retryHeld = false;
+  function holdRetry(retryAt) {
+    if (!retry || !retryNote) return;
+    clearInterval(retryTimer);
+    function tick() {
+      var left = Math.ceil((retryAt - Date.now()) / 1000);
+      if (!(left > 0)) {
+        clearInterval(retryTimer);
+        retryHeld = false;
+        retry.removeAttribute('aria-disabled');
+        retryNote.hidden = true;
+        return;
+      }
+      // aria-disabled, not disabled: the button keeps the focus and is announced, and a press waits.
+      retryHeld = true;
+      retry.setAttribute('aria-disabled', 'true');
+      retryNote.hidden = false;
+      retryNote.textContent = 'The next try can start in ' + left + ' s.';
+    }
+    tick();
+    retryTimer = setInterval(tick, 500);
   }
 
   function ready() {
@@ -126,7 +153,7 @@
     if (ev.type === 'started') setStatus(step('starting'), 'done');
     if (stepOf[ev.type]) advance(stepOf[ev.type]);
     if (ev.type === 'ready') return ready();
-    if (ev.type === 'error') return fail(String(ev.message || 'Could not wake ' + service), String(ev.error || ev.message || ''));
+    if (ev.type === 'error') return fail(String(ev.message || 'Could not wake ' + service), String(ev.error || ev.message || ''), ev.retry_at);
     if (ev.type === 'asleep') return fail(service + ' went back to sleep.', 'Try again to wake it.');
     say(String(ev.message || ''));
   }
@@ -164,6 +191,7 @@
 
   if (retry) {
     retry.addEventListener('click', function () {
+      if (retryHeld) return;
       // Forget the loop guard: a person asked for another try.
       try { sessionStorage.removeItem(LOOP_KEY); } catch { /* ignore */ }
       location.reload();

@@ -2,7 +2,7 @@ import type { Probe } from './probe.ts';
 
 /** Thrown by a probe when waiting longer cannot help (the workload exited): the poll stops at once. */
 export class GiveUpError extends Error {
-  override readonly name = 'GiveUpError';
+  override readonly name: string = 'GiveUpError';
 }
 
 /** How fast readiness is polled: fast at first (apps often listen within tens of ms), then backing off. */

@@ -41,8 +41,9 @@ export class WakeEventStream {
   /** Starts recording the service's events. */
   start(): void {
     this.unsubscribe ??= this.service.onEvent((event) => {
-      this.history.push(event);
-      this.channel.broadcast(event, 'message', { eventId: String(event.id) });
+      const shown = publicEvent(event);
+      this.history.push(shown);
+      this.channel.broadcast(shown, 'message', { eventId: String(event.id) });
     });
   }
 
@@ -66,6 +67,24 @@ export class WakeEventStream {
     for (const res of this.open) res.end();
     this.open.clear();
   }
+}
+
+/**
+ * The event as a visitor may see it: named fields only, so a field added to WakeEvent for the
+ * operator (like `detail`, which can carry probe URLs and engine errors) never leaks by default.
+ */
+export function publicEvent(e: WakeEvent): WakeEvent {
+  return {
+    id: e.id,
+    service: e.service,
+    type: e.type,
+    at: e.at,
+    message: e.message,
+    ...(e.error === undefined ? {} : { error: e.error }),
+    ...(e.dependency === undefined ? {} : { dependency: e.dependency }),
+    ...(e.reason === undefined ? {} : { reason: e.reason }),
+    ...(e.retry_at === undefined ? {} : { retry_at: e.retry_at }),
+  };
 }
 
 function parseLastEventId(header: string | string[] | undefined): number | undefined {

@@ -14,10 +14,10 @@ export interface LoadingPageData {
   readonly name: string;
   /** The Host the browser asked for, as it sent it. */
   readonly host: string;
-  /** The container (or guest) being started. */
-  readonly workload: string;
   /** How long the last successful wake took, for the progress estimate. */
   readonly lastWakeMs?: number;
+  /** The last wake failed: its public notice, and when the backoff lets the next one start (ISO time). */
+  readonly failure?: { readonly notice: string; readonly retryAt?: string };
 }
 
 /** Seconds between reloads for browsers without JavaScript. */
@@ -44,21 +44,25 @@ export class LoadingPage {
     const eta = new Eta({ autoEscape: true, cache: true });
     eta.loadTemplate(TEMPLATE, await readFile(new URL('loading.eta', dir), 'utf8'));
     const page = new LoadingPage(eta);
-    page.render({ name: 'check', host: 'check', workload: 'check' });
+    page.render({ name: 'check', host: 'check' });
+    page.render({ name: 'check', host: 'check', failure: { notice: 'check', retryAt: new Date().toISOString() } });
     return page;
   }
 
   /** The page's HTML. */
-  render(data: LoadingPageData): string {
+  render(data: LoadingPageData, now = Date.now()): string {
     const expectedMs = data.lastWakeMs ?? 0;
+    const retryInSeconds = data.failure?.retryAt === undefined ? 0 : Math.max(0, Math.ceil((Date.parse(data.failure.retryAt) - now) / 1000));
     return this.eta.render(TEMPLATE, {
       name: data.name,
       host: data.host,
-      workload: data.workload,
-      message: `Waking ${data.name}…`,
+      message: data.failure ? `Could not wake ${data.name}` : `Waking ${data.name}…`,
       expectedMs,
       expectedText: formatDuration(expectedMs),
-      refreshSeconds: NOSCRIPT_REFRESH_SECONDS,
+      failure: data.failure,
+      retryInSeconds,
+      // Without JavaScript, a page in the backoff reloads when the next try may start, not before.
+      refreshSeconds: Math.max(NOSCRIPT_REFRESH_SECONDS, retryInSeconds),
     });
   }
 

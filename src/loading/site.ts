@@ -8,9 +8,9 @@ import { Assets } from './assets.ts';
 import { LoadingPage } from './page.ts';
 import { WakeEventStream, type EventfulService } from './events.ts';
 
-/** What the site needs from a service. */
+/** What the site needs from a service: only what anyone may see. */
 export interface SiteService extends EventfulService {
-  status(): { readonly workload: string; readonly last_wake_ms?: number };
+  publicStatus(): { readonly state: string; readonly notice?: string; readonly retry_at?: string; readonly last_wake_ms?: number };
 }
 
 /** The outcome of a reserved request the site did not answer itself. */
@@ -51,12 +51,15 @@ export class LoadingSite {
   /** Sends the loading page for a page navigation to `service`. */
   sendLoadingPage(req: IncomingMessage, res: ServerResponse, service: string): void {
     const { service: s } = this.entry(service);
-    const status = s.status();
+    const status = s.publicStatus();
     this.ready().page.send(req, res, {
       name: s.name,
       host: req.headers.host ?? '',
-      workload: status.workload,
       ...(status.last_wake_ms === undefined ? {} : { lastWakeMs: status.last_wake_ms }),
+      // Shown without JavaScript too: during the backoff the page says why and when, and wakes nothing.
+      ...(status.state === 'error' && status.notice !== undefined
+        ? { failure: { notice: status.notice, ...(status.retry_at === undefined ? {} : { retryAt: status.retry_at }) } }
+        : {}),
     });
   }
 
@@ -72,7 +75,7 @@ export class LoadingSite {
     }
     if (name === 'status') {
       if (!read) return 'method_not_allowed';
-      const body = JSON.stringify(entry.service.status());
+      const body = JSON.stringify(entry.service.publicStatus());
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
       return 'answered';

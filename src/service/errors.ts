@@ -8,15 +8,28 @@ export class WakeTimeoutError extends Error {
   }
 }
 
-/** The wake failed (timeout, provider error, missing container, ...); `reason` says which, without the service. */
+/**
+ * The wake failed (timeout, provider error, missing container, ...). `reason` says which in full,
+ * without the service, for the operator; `notice` says it in words a visitor may read, and is all
+ * that public answers show. `retryAt` is when the backoff lets requests try again.
+ */
 export class WakeFailedError extends Error {
   override readonly name = 'WakeFailedError';
   readonly service: string;
   readonly reason: string;
-  constructor(service: string, reason: string, options?: { cause?: unknown }) {
-    super(`service "${service}": ${reason}`, options);
+  readonly notice: string;
+  readonly retryAt: number | undefined;
+  constructor(service: string, reason: string, options: { notice?: string; retryAt?: number; cause?: unknown } = {}) {
+    super(`service "${service}": ${reason}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.service = service;
     this.reason = reason;
+    this.notice = options.notice ?? `${service} could not be woken`;
+    this.retryAt = options.retryAt;
+  }
+
+  /** Whole seconds until the backoff ends (at least 1), or undefined without one. */
+  retryAfterSeconds(now = Date.now()): number | undefined {
+    return this.retryAt === undefined ? undefined : Math.max(1, Math.ceil((this.retryAt - now) / 1000));
   }
 }
 

@@ -9,8 +9,14 @@ export interface WakeEvent {
   readonly service: string;
   readonly type: WakeEventType;
   readonly at: string;
+  /** Public: a sentence for the loading page, naming the service only. */
   readonly message: string;
+  /** Public: the failure in words a visitor may read. */
   readonly error?: string;
+  /** Not public: the full reason (probe, engine error), for the control API and the event log only. */
+  readonly detail?: string;
+  /** For error: when requests may start the next wake (the backoff). */
+  readonly retry_at?: string;
   /** For dependency_waking and dependency_ready: which dependency. */
   readonly dependency?: string;
   /** For stopping: why (idle, manual, restart). */

@@ -1,4 +1,5 @@
-export { Service, type Dependency, type ServiceOptions, type ServiceStatus } from './service.ts';
-export { transition, initialSnapshot, type ServiceState, type ServiceEvent, type Snapshot, type Effect, type SleepReason } from './state.ts';
+export { Service, type Dependency, type ServiceOptions, type ServiceStatus, type PublicServiceStatus } from './service.ts';
+export { transition, initialSnapshot, type ServiceState, type ServiceEvent, type Snapshot, type Effect, type SleepReason, type WakeBackoff, defaultWakeBackoff, backoffMs } from './state.ts';
 export { WakeFailedError, WakeTimeoutError, HeldTooLongError, DependencyFailedError } from './errors.ts';
 export type { WakeEvent, WakeEventType, WakeEventListener } from './events.ts';
+export { wakeFailure, stopFailure, WorkloadExitedError, WorkloadMissingError, type Failure } from './failure.ts';

@@ -10,6 +10,7 @@ import type { ServiceConfig } from '../config/index.ts';
 import { silentLogger } from '../kernel/index.ts';
 import { ManualClock } from '../../test/helpers/fakes/index.ts';
 import { Service } from './service.ts';
+import type { WakeFailedError } from './errors.ts';
 import type { WakeEvent } from './events.ts';
 
 /** A provider that records calls; `gate` lets a test hold a start open, `failStop` injects a stop failure. */
@@ -62,10 +63,22 @@ const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
   ...over,
 });
 
+/** The workload's id differs from the service's name, so tests can tell which one a text shows. */
+const WORKLOAD = 'app-ctr-7f3';
+
 function setup(over: Partial<ServiceConfig> = {}, readiness = async () => undefined) {
   const clock = new ManualClock();
   const provider = new ScriptedProvider();
-  const service = new Service({ config: config(over), provider, ref: { provider: 'fake', id: 'app' }, readiness, log: silentLogger(), clock, poll: { initialMs: 1, maxMs: 1, factor: 1 } });
+  const service = new Service({
+    config: config(over),
+    provider,
+    ref: { provider: 'fake', id: WORKLOAD },
+    readiness,
+    log: silentLogger(),
+    clock,
+    poll: { initialMs: 1, maxMs: 1, factor: 1 },
+    wakeBackoff: { initialMs: 5_000, maxMs: 20_000 },
+  });
   const events: WakeEvent[] = [];
   service.onEvent((e) => events.push(e));
   return { clock, provider, service, events };
@@ -165,7 +178,8 @@ test('a failed stop is an error, and the next request wakes the service again', 
   await clock.advance(10);
   await settle();
   assert.equal(service.state, 'error');
-  assert.match(events.at(-1)?.error ?? '', /stop failed: engine said no/);
+  assert.match(events.at(-1)?.detail ?? '', /stop failed: engine said no/);
+  assert.equal(events.at(-1)?.error, 'app could not be put to sleep', 'the public text names no engine error');
   await service.whenReady();
   assert.equal(service.state, 'ready');
 });
@@ -204,6 +218,100 @@ test('a workload that exits while waking fails the wake at once with its exit co
   });
   const status = provider.status.bind(provider);
   provider.status = async () => (provider.calls.includes('start') ? { state: 'stopped', exitCode: 3 } : status());
-  await assert.rejects(service.whenReady(), /service "app": wake failed: app exited with exit code 3 while waking/);
+  await assert.rejects(service.whenReady(), (err: WakeFailedError) => {
+    assert.match(err.message, /service "app": wake failed: app-ctr-7f3 exited with exit code 3 while waking/);
+    assert.equal(err.notice, 'app could not start: it exited with exit code 3 while waking');
+    return true;
+  });
   assert.equal(service.state, 'error');
+});
+
+/** A service whose workload exits at every start, so every wake fails at once. */
+function crashing() {
+  const env = setup({ wakeTimeoutMs: 60_000 }, async () => {
+    if (env.provider.state !== 'running') throw new Error('probe http://127.0.0.1:1/healthz?key=s3cret: ECONNREFUSED');
+  });
+  env.provider.status = async () => ({ state: 'stopped', exitCode: 3 });
+  env.provider.start = async () => {
+    env.provider.calls.push('start');
+  };
+  return env;
+}
+
+const starts = (p: ScriptedProvider) => p.calls.filter((c) => c === 'start').length;
+
+test('after a failed wake, requests are answered at once with the notice and no new start until the backoff ends', async () => {
+  const { clock, provider, service } = crashing();
+  await assert.rejects(service.whenReady());
+  assert.equal(starts(provider), 1);
+  const failedAt = clock.now();
+  for (let i = 0; i < 20; i++) {
+    await assert.rejects(service.whenReady(), (err: WakeFailedError) => {
+      assert.equal(err.retryAt, failedAt + 5_000);
+      assert.equal(err.retryAfterSeconds(clock.now()), 5);
+      assert.equal(err.notice, 'app could not start: it exited with exit code 3 while waking');
+      return true;
+    });
+    service.wake();
+  }
+  await settle();
+  assert.equal(starts(provider), 1, '20 requests in the backoff started nothing');
+  assert.equal(service.status().retry_at, new Date(failedAt + 5_000).toISOString());
+  assert.equal(service.status().wake_failures, 1);
+  assert.equal(service.publicStatus().retry_at, new Date(failedAt + 5_000).toISOString());
+
+  await clock.advance(5_000);
+  await assert.rejects(service.whenReady());
+  assert.equal(starts(provider), 2, 'the first request after the backoff tries again');
+  assert.equal(service.status().retry_at, new Date(clock.now() + 10_000).toISOString(), 'the second failure doubles the backoff');
+  await clock.advance(10_000);
+  await assert.rejects(service.whenReady());
+  await clock.advance(20_000);
+  await assert.rejects(service.whenReady());
+  assert.equal(service.status().retry_at, new Date(clock.now() + 20_000).toISOString(), 'never more than the maximum');
+});
+
+test('an operator\'s forced wake goes through the backoff, and a successful wake ends it', async () => {
+  const { provider, service } = crashing();
+  await assert.rejects(service.whenReady());
+  await assert.rejects(service.whenReady(), /exit code 3/);
+  assert.equal(starts(provider), 1);
+  provider.start = async () => {
+    provider.calls.push('start');
+    provider.state = 'running';
+  };
+  provider.status = async () => ({ state: provider.state });
+  await service.whenReady(undefined, { force: true });
+  assert.equal(starts(provider), 2);
+  assert.equal(service.state, 'ready');
+  assert.equal(service.status().wake_failures, undefined, 'the failures are forgotten');
+  assert.equal(service.status().retry_at, undefined);
+});
+
+test('what anyone may see of a failed wake names the service only: no workload, probe, target or engine error', async () => {
+  const { service, events } = crashing();
+  await assert.rejects(service.whenReady());
+  const pub = JSON.stringify([service.publicStatus(), events.filter((e) => e.type !== 'error'), events.map((e) => [e.message, e.error])]);
+  for (const secret of [WORKLOAD, 's3cret', 'healthz', '127.0.0.1', 'fake']) assert.equal(pub.includes(secret), false, `${secret} in ${pub}`);
+  assert.deepEqual(Object.keys(service.publicStatus()).sort(), ['notice', 'retry_at', 'service', 'since', 'state']);
+  const error = events.find((e) => e.type === 'error');
+  assert.equal(error?.error, 'app could not start: it exited with exit code 3 while waking');
+  assert.match(error?.detail ?? '', /app-ctr-7f3 exited with exit code 3/, 'the operator still gets the detail');
+  assert.match(error?.retry_at ?? '', /^\d{4}-/);
+  assert.match(service.status().reason ?? '', /app-ctr-7f3/);
+});
+
+test('a wake that times out tells the public how long it waited and the operator what the last check saw', async () => {
+  const { clock, service } = setup({ wakeTimeoutMs: 1_000 }, async () => {
+    throw new Error('probe failed', { cause: new Error('http http://127.0.0.1:9/health?token=s3cret: status 500') });
+  });
+  const rejected = assert.rejects(service.whenReady(), (err: WakeFailedError) => {
+    assert.equal(err.notice, 'app did not become ready within 1s');
+    return true;
+  });
+  await settle();
+  await clock.advance(1_000);
+  await rejected;
+  assert.match(service.status().reason ?? '', /wake timed out after 1s/);
+  assert.equal(service.publicStatus().notice, 'app did not become ready within 1s');
 });

@@ -4,10 +4,11 @@
  */
 import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import { formatHostPort, type ServiceConfig } from '../config/index.ts';
-import { waitUntilReady, defaultPoll, GiveUpError, LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
+import { waitUntilReady, defaultPoll, LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
-import { transition, initialSnapshot, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot } from './state.ts';
+import { transition, initialSnapshot, backoffMs, defaultWakeBackoff, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot, type WakeBackoff } from './state.ts';
 import { DependencyFailedError, WakeFailedError, WakeTimeoutError } from './errors.ts';
+import { stopFailure, wakeFailure, WorkloadExitedError, WorkloadMissingError, type Failure } from './failure.ts';
 import { IdleTimer } from './idle.ts';
 import type { WakeEvent, WakeEventListener, WakeEventType } from './events.ts';
 
@@ -28,6 +29,20 @@ export interface ServiceOptions {
   readonly poll?: PollOptions;
   /** The whole wake's deadline: the service's wake_timeout plus its dependencies'. Default wake_timeout. */
   readonly wakeBudgetMs?: number;
+  /** How long requests are held off after failed wakes; default 5 s doubling to 5 min. */
+  readonly wakeBackoff?: WakeBackoff;
+}
+
+/** What anyone may see of a service (/__drowse/status, the loading page): its state in words, nothing of its insides. */
+export interface PublicServiceStatus {
+  readonly service: string;
+  readonly state: ServiceState;
+  readonly since: string;
+  /** Why it is in `error`, as a sentence a visitor may read. */
+  readonly notice?: string;
+  /** When a request may start the next wake, during the backoff after a failed one. */
+  readonly retry_at?: string;
+  readonly last_wake_ms?: number;
 }
 
 /** Another service this one needs, or one that needs this one; Service satisfies both sides. */
@@ -50,7 +65,13 @@ export interface ServiceStatus {
   readonly name: string;
   readonly state: ServiceState;
   readonly since: string;
+  /** Why the service is in `error`, in full. */
   readonly reason?: string;
+  /** The same in words a visitor may read: what the loading page shows. */
+  readonly notice?: string;
+  /** Wakes that failed in a row, and when requests may try again (the backoff). */
+  readonly wake_failures?: number;
+  readonly retry_at?: string;
   readonly provider: string;
   readonly workload: string;
   readonly target?: string;
@@ -156,9 +177,18 @@ export class Service {
     if (this.idle.release()) this.log.info({ phase: 'idle' }, 'last dependent asleep; slept now');
   }
 
-  /** Asks for the service to be awake; a no-op when it is or is getting there. */
-  wake(): void {
-    this.dispatch({ type: 'wake' });
+  /**
+   * Asks for the service to be awake; a no-op when it is or is getting there, and during the backoff
+   * after a failed wake unless `force` (an operator's explicit wake).
+   */
+  wake(opts: { force?: boolean } = {}): void {
+    this.dispatch({ type: 'wake', at: this.clock.now(), ...(opts.force ? { force: true } : {}) });
+  }
+
+  /** When requests may wake the service again, while a backoff holds them off; else undefined. */
+  get retryAt(): number | undefined {
+    const at = this.snap.retryAt;
+    return at !== undefined && at > this.clock.now() && this.snap.state !== 'ready' && this.snap.state !== 'waking' ? at : undefined;
   }
 
   /** Puts the service to sleep now (control API) or because it idled. */
@@ -199,10 +229,15 @@ export class Service {
     if (this.idle.active) this.armIdle();
   }
 
-  /** Resolves when ready (waking the service if needed); rejects when the wake fails or `signal` aborts. */
-  whenReady(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when ready (waking the service if needed); rejects when the wake fails or `signal`
+   * aborts, and at once during the backoff after a failed wake, unless `force`.
+   */
+  whenReady(signal?: AbortSignal, opts: { force?: boolean } = {}): Promise<void> {
     if (this.snap.state === 'ready') return Promise.resolve();
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const retryAt = opts.force ? undefined : this.retryAt;
+    if (retryAt !== undefined) return Promise.reject(this.failedError(retryAt));
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         this.waiters.delete(waiter);
@@ -220,8 +255,30 @@ export class Service {
       };
       this.waiters.add(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.wake();
+      this.wake(opts);
     });
+  }
+
+  /** The error a waiter gets for the last failure; the notice is what public answers show. */
+  private failedError(retryAt?: number): WakeFailedError {
+    const { reason, notice } = this.snap;
+    return new WakeFailedError(this.name, reason ?? 'wake failed', {
+      ...(notice === undefined ? {} : { notice }),
+      ...(retryAt === undefined ? {} : { retryAt }),
+    });
+  }
+
+  /** The service as anyone may see it. */
+  publicStatus(): PublicServiceStatus {
+    const retryAt = this.retryAt;
+    return {
+      service: this.name,
+      state: this.snap.state,
+      since: new Date(this.since).toISOString(),
+      ...(this.snap.state === 'error' && this.snap.notice !== undefined ? { notice: this.snap.notice } : {}),
+      ...(retryAt === undefined ? {} : { retry_at: new Date(retryAt).toISOString() }),
+      ...(this.lastWakeMs === undefined ? {} : { last_wake_ms: this.lastWakeMs }),
+    };
   }
 
   /** Subscribes to this service's wake events; returns the unsubscribe. */
@@ -238,6 +295,9 @@ export class Service {
       state: this.snap.state,
       since: new Date(this.since).toISOString(),
       ...(this.snap.reason === undefined ? {} : { reason: this.snap.reason }),
+      ...(this.snap.notice === undefined ? {} : { notice: this.snap.notice }),
+      ...(this.snap.failures === undefined ? {} : { wake_failures: this.snap.failures }),
+      ...(this.retryAt === undefined ? {} : { retry_at: iso(this.retryAt) }),
       provider: this.opts.ref.provider,
       workload: this.opts.ref.id,
       ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: formatHostPort(this.config.tcp.target) } : {}),
@@ -262,7 +322,7 @@ export class Service {
     this.lifetime.abort();
     this.liveness?.stop();
     this.disarmIdle();
-    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down'));
+    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down', { notice: `${this.name} could not be woken: drowse is shutting down` }));
     this.waiters.clear();
   }
 
@@ -295,7 +355,7 @@ export class Service {
         this.waiters.clear();
         return;
       case 'fail_waiters': {
-        const err = new WakeFailedError(this.name, effect.reason);
+        const err = this.failedError(this.snap.retryAt);
         for (const w of this.waiters) w.reject(err);
         this.waiters.clear();
         return;
@@ -324,12 +384,13 @@ export class Service {
     try {
       await this.wakeDependencies(signal);
       const current = await provider.status(ref, signal);
-      if (current.state === 'missing') throw new Error(`${provider.kind} workload "${ref.id}" does not exist`);
+      if (current.state === 'missing') throw new WorkloadMissingError(`${provider.kind} workload "${ref.id}" does not exist`);
       if (current.state !== 'running') {
-        this.emit('starting', current.state === 'paused' ? `Unpausing ${ref.id}` : `Starting ${ref.id}`);
+        // Public text: the page names the service, never its container or guest.
+        this.emit('starting', current.state === 'paused' ? `Unpausing ${this.name}` : `Starting ${this.name}`);
         if (current.state === 'paused') await provider.unpause(ref);
         else await provider.start(ref, signal);
-        this.emit('started', `${ref.id} is running`);
+        this.emit('started', `${this.name} is running`);
       }
       signal.throwIfAborted();
       // A workload with its own HEALTHCHECK is trusted to know when it is ready, unless health names a probe.
@@ -342,9 +403,10 @@ export class Service {
       this.dispatch({ type: 'wake_succeeded' });
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
-      const reason = deadline.signal.aborted ? describeTimeout(deadline.signal.reason, err) : `wake failed: ${errorText(err)}`;
-      this.log.warn({ phase: 'wake', err }, 'wake failed');
-      this.dispatch({ type: 'wake_failed', reason });
+      const failure = deadline.signal.aborted ? wakeFailure(this.name, err, { budget: timeout, ...lastCheck(err) }) : wakeFailure(this.name, err);
+      const retryAt = this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
+      this.log.warn({ phase: 'wake', err, retry_at: new Date(retryAt).toISOString() }, 'wake failed');
+      this.dispatch({ type: 'wake_failed', reason: failure.detail, notice: failure.notice, retryAt });
     } finally {
       this.clock.clearTimeout(timer);
     }
@@ -391,8 +453,7 @@ export class Service {
         checkedAt = this.clock.now();
         const st = await provider.status(ref, signal);
         if (st.state !== 'running') {
-          const code = st.exitCode === undefined ? '' : ` with exit code ${st.exitCode}`;
-          throw new GiveUpError(`${ref.id} ${st.state === 'missing' ? 'was removed' : `exited${code}`} while waking`, { cause: err });
+          throw new WorkloadExitedError(ref.id, st.state === 'missing' ? { removed: true } : st.exitCode === undefined ? {} : { exitCode: st.exitCode }, { cause: err });
         }
         throw err;
       }
@@ -416,7 +477,8 @@ export class Service {
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
       this.log.warn({ phase: 'stop', method, err }, 'stop failed');
-      this.dispatch({ type: 'stop_failed', reason: `${method} failed: ${errorText(err)}` });
+      const failure: Failure = stopFailure(this.name, method, err);
+      this.dispatch({ type: 'stop_failed', reason: failure.detail, notice: failure.notice });
     }
   }
 
@@ -442,11 +504,12 @@ export class Service {
       case 'asleep':
         return this.emit('asleep', `${this.name} is asleep`);
       case 'error':
-        return this.emit('error', from === 'stopping' ? `Could not put ${this.name} to sleep` : `Could not wake ${this.name}`, s.reason);
+        return this.emit('error', from === 'stopping' ? `Could not put ${this.name} to sleep` : `Could not wake ${this.name}`, s.notice, undefined, undefined, s.reason);
     }
   }
 
-  private emit(type: WakeEventType, message: string, error?: string, dependency?: string, reason?: SleepReason): void {
+  private emit(type: WakeEventType, message: string, error?: string, dependency?: string, reason?: SleepReason, detail?: string): void {
+    const retryAt = type === 'error' ? this.retryAt : undefined;
     const event: WakeEvent = {
       id: this.nextEventId++,
       service: this.name,
@@ -454,8 +517,10 @@ export class Service {
       at: new Date(this.clock.now()).toISOString(),
       message,
       ...(error === undefined ? {} : { error }),
+      ...(detail === undefined ? {} : { detail }),
       ...(dependency === undefined ? {} : { dependency }),
       ...(reason === undefined ? {} : { reason }),
+      ...(retryAt === undefined ? {} : { retry_at: new Date(retryAt).toISOString() }),
     };
     for (const listener of this.listeners) {
       try {
@@ -467,12 +532,8 @@ export class Service {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** A timeout says what the last readiness check saw, so "timed out" is never the whole story. */
-function describeTimeout(reason: unknown, caught: unknown): string {
+function lastCheck(caught: unknown): { lastCheck?: string } {
   const last = caught instanceof Error ? caught.cause : undefined;
-  return last instanceof Error ? `${errorText(reason)} (last check: ${last.message})` : errorText(reason);
+  return last instanceof Error ? { lastCheck: last.message } : {};
 }

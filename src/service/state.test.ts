@@ -1,15 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transition, initialSnapshot, type Snapshot, type ServiceEvent, type Effect, type ServiceState } from './state.ts';
+import { transition, initialSnapshot, backoffMs, type Snapshot, type ServiceEvent, type Effect, type ServiceState } from './state.ts';
 
 const s = (state: ServiceState, extra: Partial<Snapshot> = {}): Snapshot => ({ state, wakeQueued: false, ...extra });
-const wake: ServiceEvent = { type: 'wake' };
+const NOW = 1_000_000;
+const wake: ServiceEvent = { type: 'wake', at: NOW };
+const forced: ServiceEvent = { type: 'wake', at: NOW, force: true };
 const idle: ServiceEvent = { type: 'sleep', reason: 'idle' };
 const manual: ServiceEvent = { type: 'sleep', reason: 'manual' };
 const ok: ServiceEvent = { type: 'wake_succeeded' };
-const failed: ServiceEvent = { type: 'wake_failed', reason: 'boom' };
+const failed: ServiceEvent = { type: 'wake_failed', reason: 'boom', notice: 'web could not start', retryAt: NOW + 5000 };
 const stopped: ServiceEvent = { type: 'stop_succeeded' };
-const stopFailed: ServiceEvent = { type: 'stop_failed', reason: 'engine gone' };
+const stopFailed: ServiceEvent = { type: 'stop_failed', reason: 'engine gone', notice: 'web could not be put to sleep' };
+/** After one failed wake, held off until NOW + 5 s. */
+const backingOff = { reason: 'x', notice: 'n', failures: 1, retryAt: NOW + 5000 };
 const seen = (workload: 'running' | 'paused' | 'stopped' | 'missing'): ServiceEvent => ({ type: 'observed', workload });
 
 const cases: Array<[string, Snapshot, ServiceEvent, Snapshot, Effect[]]> = [
@@ -20,7 +24,16 @@ const cases: Array<[string, Snapshot, ServiceEvent, Snapshot, Effect[]]> = [
   ['a stale wake result while asleep is ignored', s('asleep'), ok, s('asleep'), []],
   ['more requests while waking do not start a second wake', s('waking'), wake, s('waking'), []],
   ['a successful wake releases waiters and arms the idle timer', s('waking'), ok, s('ready'), [{ type: 'release_waiters' }, { type: 'arm_idle_timer' }]],
-  ['a failed wake fails waiters and still arms the idle timer', s('waking'), failed, s('error', { reason: 'boom' }), [{ type: 'fail_waiters', reason: 'boom' }, { type: 'arm_idle_timer' }]],
+  ['a failed wake fails waiters, starts the backoff and still arms the idle timer', s('waking'), failed, s('error', { reason: 'boom', notice: 'web could not start', failures: 1, retryAt: NOW + 5000 }), [{ type: 'fail_waiters', reason: 'boom', notice: 'web could not start' }, { type: 'arm_idle_timer' }]],
+  ['a second failed wake in a row counts two failures', s('waking', { failures: 1, retryAt: 1 }), failed, s('error', { reason: 'boom', notice: 'web could not start', failures: 2, retryAt: NOW + 5000 }), [{ type: 'fail_waiters', reason: 'boom', notice: 'web could not start' }, { type: 'arm_idle_timer' }]],
+  ['a successful wake ends the backoff and forgets the failures', s('waking', { failures: 3, retryAt: NOW + 9 }), ok, s('ready'), [{ type: 'release_waiters' }, { type: 'arm_idle_timer' }]],
+  ['a request during the backoff starts no wake', s('error', backingOff), wake, s('error', backingOff), []],
+  ['a request after the backoff tries again and keeps the failure count', s('error', backingOff), { type: 'wake', at: NOW + 5000 }, s('waking', { failures: 1, retryAt: NOW + 5000 }), [{ type: 'disarm_idle_timer' }, { type: 'begin_wake' }]],
+  ['an operator\'s forced wake goes through the backoff', s('error', backingOff), forced, s('waking', { failures: 1, retryAt: NOW + 5000 }), [{ type: 'disarm_idle_timer' }, { type: 'begin_wake' }]],
+  ['the backoff outlives the sleep that follows a failed wake', s('stopping', { failures: 1, retryAt: NOW + 5000 }), stopped, s('asleep', { failures: 1, retryAt: NOW + 5000 }), []],
+  ['a request to a service asleep after failures waits out the backoff', s('asleep', { failures: 1, retryAt: NOW + 5000 }), wake, s('asleep', { failures: 1, retryAt: NOW + 5000 }), []],
+  ['a request while stopping during the backoff is not queued', s('stopping', { failures: 1, retryAt: NOW + 5000 }), wake, s('stopping', { failures: 1, retryAt: NOW + 5000 }), []],
+  ['a container started by hand during the backoff is probed', s('error', backingOff), seen('running'), s('waking', { failures: 1, retryAt: NOW + 5000 }), [{ type: 'disarm_idle_timer' }, { type: 'begin_wake' }]],
   ['a sleep request cannot cancel a wake', s('waking'), manual, s('waking'), []],
   ['our own start event while waking is ignored', s('waking'), seen('running'), s('waking'), []],
   ['the idle timer puts a ready service to sleep', s('ready'), idle, s('stopping'), [{ type: 'disarm_idle_timer' }, { type: 'begin_stop', reason: 'idle' }]],
@@ -32,7 +45,7 @@ const cases: Array<[string, Snapshot, ServiceEvent, Snapshot, Effect[]]> = [
   ['a request while stopping is queued', s('stopping'), wake, s('stopping', { wakeQueued: true }), []],
   ['a finished stop with nothing queued is asleep', s('stopping'), stopped, s('asleep'), []],
   ['a finished stop with a queued wake wakes again', s('stopping', { wakeQueued: true }), stopped, s('waking'), [{ type: 'begin_wake' }]],
-  ['a failed stop is an error that will be retried when idle', s('stopping'), stopFailed, s('error', { reason: 'engine gone' }), [{ type: 'arm_idle_timer' }]],
+  ['a failed stop is an error that will be retried when idle', s('stopping'), stopFailed, s('error', { reason: 'engine gone', notice: 'web could not be put to sleep' }), [{ type: 'arm_idle_timer' }]],
   ['a failed stop with a queued wake goes on to wake', s('stopping', { wakeQueued: true }), stopFailed, s('waking'), [{ type: 'begin_wake' }]],
   ['events caused by our own stop do not end the stop early', s('stopping'), seen('stopped'), s('stopping'), []],
   ['a request after a failed wake tries again', s('error', { reason: 'x' }), wake, s('waking'), [{ type: 'disarm_idle_timer' }, { type: 'begin_wake' }]],
@@ -57,4 +70,9 @@ test('every state answers every event without throwing', () => {
 
 test('a service starts asleep with nothing queued', () => {
   assert.deepEqual(initialSnapshot, s('asleep'));
+});
+
+test('the wake backoff is 5 s after one failure, doubling, and never more than 5 minutes', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 100].map((n) => backoffMs(n)), [0, 5000, 10000, 20000, 40000, 80000, 160000, 300000, 300000, 300000]);
+  assert.equal(backoffMs(3, { initialMs: 100, maxMs: 250 }), 250);
 });

@@ -24,7 +24,11 @@ export function answerFor(err: unknown): Answer & { readonly detail: string } {
   if (err instanceof BadRequestError) return { status: 400, title: 'Bad Request', detail: err.message };
   if (err instanceof NotAStartEndpointError) return { status: 403, title: 'Forbidden', detail: err.message };
   if (err instanceof MethodNotAllowedError) return { status: 405, title: 'Method Not Allowed', allow: err.allow, detail: err.message };
-  if (err instanceof WakeFailedError || err instanceof HeldTooLongError || err instanceof WakeDeniedError) {
+  if (err instanceof WakeFailedError) {
+    // The public notice only: the full reason can carry probe URLs, commands and engine errors.
+    return { status: 503, title: 'Service Unavailable', retryAfter: err.retryAfterSeconds() ?? RETRY_AFTER_SECONDS, detail: err.notice };
+  }
+  if (err instanceof HeldTooLongError || err instanceof WakeDeniedError) {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
   }
   if (err instanceof LoopDetectedError) return { status: 508, title: 'Loop Detected', detail: err.message };

@@ -1,0 +1,72 @@
+/**
+ * Why a wake or a stop failed, said twice: a `notice` any visitor of the loading page may read
+ * (the state in words, never a container name, target, probe URL, command or engine error), and the
+ * full `detail` for the operator, which only the authenticated control API and the log show.
+ */
+import { GiveUpError } from '../health/index.ts';
+import { ProviderError } from '../provider/index.ts';
+import { DependencyFailedError, WakeFailedError } from './errors.ts';
+
+/** A failure, for the public and for the operator. */
+export interface Failure {
+  /** A sentence a visitor may read: "web could not start: it exited with exit code 3 while waking". */
+  readonly notice: string;
+  /** Everything drowse knows, for the control API and the log. */
+  readonly detail: string;
+}
+
+/** The workload stopped running while drowse waited for it to be ready: waiting longer cannot help. */
+export class WorkloadExitedError extends GiveUpError {
+  override readonly name: string = 'WorkloadExitedError';
+  readonly exitCode: number | undefined;
+  readonly removed: boolean;
+  constructor(workload: string, how: { exitCode?: number; removed?: boolean }, options?: { cause?: unknown }) {
+    const code = how.exitCode === undefined ? '' : ` with exit code ${how.exitCode}`;
+    super(`${workload} ${how.removed ? 'was removed' : `exited${code}`} while waking`, options);
+    this.exitCode = how.exitCode;
+    this.removed = how.removed === true;
+  }
+
+  /** The same fact without the workload's name. */
+  get publicText(): string {
+    const code = this.exitCode === undefined ? '' : ` with exit code ${this.exitCode}`;
+    return this.removed ? 'it was removed while waking' : `it exited${code} while waking`;
+  }
+}
+
+/** The workload a service names does not exist on its provider. */
+export class WorkloadMissingError extends Error {
+  override readonly name = 'WorkloadMissingError';
+}
+
+/** A failed wake of `service`, from what was caught; `timeout` is the wake budget when it ran out. */
+export function wakeFailure(service: string, err: unknown, timeout?: { budget: string; lastCheck?: string }): Failure {
+  if (timeout) {
+    const last = timeout.lastCheck === undefined ? '' : ` (last check: ${timeout.lastCheck})`;
+    return { notice: `${service} did not become ready within ${timeout.budget}`, detail: `wake timed out after ${timeout.budget}${last}` };
+  }
+  return { notice: `${service} could not start: ${publicCause(err)}`, detail: `wake failed: ${text(err)}` };
+}
+
+/** A failed stop of `service`. */
+export function stopFailure(service: string, method: string, err: unknown): Failure {
+  return { notice: `${service} could not be put to sleep`, detail: `${method} failed: ${text(err)}` };
+}
+
+function publicCause(err: unknown): string {
+  if (err instanceof WorkloadExitedError) return err.publicText;
+  if (err instanceof WorkloadMissingError) return 'its workload does not exist';
+  if (err instanceof DependencyFailedError) {
+    const inner = err.cause instanceof WakeFailedError ? err.cause.notice : 'it could not be woken';
+    return `dependency "${err.dependency}" failed: ${inner}`;
+  }
+  if (err instanceof ProviderError) {
+    if (err.reason === 'unreachable' || err.reason === 'timeout') return 'its provider did not answer';
+    if (err.reason === 'not_found') return 'its workload does not exist';
+  }
+  return 'starting it failed';
+}
+
+function text(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
