@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, tryParseDuration } from './duration.ts';
+import { durationMs, parseDuration, tryParseDuration } from './duration.ts';
 
 const valid: Array<[string, number]> = [
   ['500ms', 500],
@@ -11,6 +11,9 @@ const valid: Array<[string, number]> = [
   ['1m30s500ms', 90_500],
   ['1.5s', 1500],
   ['7d', 604_800_000],
+  ['30d', 2_592_000_000],
+  ['1.5h', 5_400_000],
+  ['0.4ms', 0],
   ['0s', 0],
 ];
 
@@ -28,3 +31,10 @@ for (const text of invalid) {
     assert.throws(() => parseDuration(text), /expected a duration like 30s or 15m/);
   });
 }
+
+test('a duration whose digits overflow is not a number of milliseconds', () => {
+  const text = `${'9'.repeat(400)}h`;
+  assert.equal(durationMs(text), Number.POSITIVE_INFINITY);
+  assert.equal(tryParseDuration(text), undefined);
+  assert.ok(Number.isNaN(durationMs('soon')));
+});

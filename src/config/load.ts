@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeConfig, MAX_CONFIG_BYTES, sizeProblem } from './input.ts';
 import { parseConfig } from './parse.ts';
 import type { LoadResult } from './problems.ts';
 import type { DrowseConfig } from './types.ts';
@@ -65,14 +66,41 @@ function embeddedResult(): { ok: true; config: DrowseConfig; warnings: readonly 
 async function loadFile(source: string, at: string, env: NodeJS.ProcessEnv, required: true): Promise<LoadResult>;
 async function loadFile(source: string, at: string, env: NodeJS.ProcessEnv, required: false): Promise<LoadResult | undefined>;
 async function loadFile(source: string, at: string, env: NodeJS.ProcessEnv, required: boolean): Promise<LoadResult | undefined> {
-  let text: string;
+  let read: { bytes: Buffer } | { size: number };
   try {
-    text = await readFile(at, 'utf8');
+    read = await readBounded(at);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!required && (code === 'ENOENT' || code === 'ENOTDIR')) return undefined;
     const message = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read: ${(err as Error).message}`;
     return { ok: false, source, problems: [{ file: source, line: 0, col: 0, path: '', message }] };
   }
-  return parseConfig(text, source, env);
+  const size = sizeProblem('size' in read ? read.size : read.bytes.length);
+  if (size !== undefined || !('bytes' in read)) return { ok: false, source, problems: [{ file: source, line: 0, col: 0, path: '', message: size ?? 'too large' }] };
+  const decoded = decodeConfig(read.bytes, source);
+  if ('problem' in decoded) return { ok: false, source, problems: [decoded.problem] };
+  return parseConfig(decoded.text, source, env);
+}
+
+/**
+ * The file's bytes, at most one past the limit: stat refuses a large file unread, and the bounded
+ * read keeps a file that grows, a pipe or /dev/zero from filling memory. {size} when it is too large.
+ */
+async function readBounded(at: string): Promise<{ bytes: Buffer } | { size: number }> {
+  const handle = await open(at, 'r');
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stat.isFile() && stat.size > MAX_CONFIG_BYTES) return { size: stat.size };
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { bytes: buffer.subarray(0, length) };
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Finding, Path } from './positions.ts';
 import { schemaAt } from './schema.ts';
+import { closest } from './suggest.ts';
 
 /**
  * Zod's words are for programmers ("Invalid input: expected string, received number"); these are
@@ -45,30 +46,6 @@ function unknownKeyMessage(parent: Path, key: string): string {
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const suggestion = closest(key, known);
   return suggestion === undefined ? `unknown key "${key}"` : `unknown key "${key}" (did you mean "${suggestion}"?)`;
-}
-
-/** The known word within edit distance 2 of word, if any; the nearest wins. */
-export function closest(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function typeWord(expected: string): string {

@@ -17,8 +17,9 @@ const service = (config: DrowseConfig, name: string): ServiceConfig => {
   return found;
 };
 
-test('an empty file is a valid config with every default and no services', () => {
-  for (const text of ['', '\n', '# nothing here\n', '---\n']) {
+// An empty file is refused (broken-configs.test.ts); an explicit empty map asks for every default.
+test('an empty map is a valid config with every default and no services', () => {
+  for (const text of ['{}\n', '# every default\n{}\n', '---\n{}\n']) {
     const { config, warnings } = parsed(text);
     assert.deepEqual(config, {
       source: 'drowse.yaml',

@@ -1,38 +1,53 @@
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandDocument } from './expand.ts';
+import { MAX_ALIAS_COUNT, textProblems } from './input.ts';
 import { humanErrors, issueFindings } from './messages.ts';
 import { createLocator, type Finding } from './positions.ts';
 import { formatProblem, sortProblems, type LoadResult } from './problems.ts';
 import { crossCheck, resolve } from './resolve.ts';
 import { configSchema, schemaAt } from './schema.ts';
+import { structureProblems } from './structure.ts';
 import { syntaxProblems } from './syntax.ts';
+
+const EXAMPLE = 'see config/drowse.example.yaml';
 
 /** Parses, expands, validates and resolves config text; pure, so tests and reloads can call it directly. */
 export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): LoadResult {
+  const refused = textProblems(text, source);
+  if (refused.length > 0) return { ok: false, source, problems: refused };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  // uniqueKeys off: the library's check is quadratic in a map's size; structure.ts does it linearly.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: false });
   if (doc.errors.length > 0) {
     // A tree the parser could not build would only add misleading follow-on problems.
     return { ok: false, source, problems: sortProblems(syntaxProblems(doc.errors, text, lines, source)) };
   }
+  // "---" alone, blank lines or only comments: most likely the wrong file, or one not written yet.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    const message = /^\s*#/m.test(text) ? `the config file has only comments, no settings; ${EXAMPLE}` : `the config file is empty; ${EXAMPLE}`;
+    return { ok: false, source, problems: [{ file: source, line: 1, col: 1, path: '', message }] };
+  }
+  const shape = structureProblems(doc, lines, source);
+  if (shape.length > 0) return { ok: false, source, problems: shape };
   const locator = createLocator(doc, lines, source);
 
   const secrets = new Set<string>();
   const expansion = expandDocument(doc, env, secrets);
-  // "---" alone, or only comments, is an empty document: every default, no services.
-  const empty = doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null);
-  if (!empty && !isMap(doc.contents)) {
+  if (!isMap(doc.contents)) {
     const top = { path: [], message: 'expected a map of settings (key: value) at the top level' };
     return { ok: false, source, problems: sortProblems([...expansion, top].map(locator.problem)) };
   }
 
   let tree: unknown;
   try {
-    tree = empty ? {} : doc.toJS();
+    tree = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     // Bad merge sources and alias bombs surface only when the tree is built.
-    return { ok: false, source, problems: sortProblems([...expansion, { path: [], message: (err as Error).message }].map(locator.problem)) };
+    const message = /alias count/i.test((err as Error).message)
+      ? `YAML aliases expand to too much (more than ${MAX_ALIAS_COUNT} uses); write the values out`
+      : (err as Error).message;
+    return { ok: false, source, problems: sortProblems([...expansion, { path: [], message }].map(locator.problem)) };
   }
   const raw = withoutExtensions(dropEmpty(tree, []));
   const parsed = configSchema.safeParse(raw, { error: humanErrors });

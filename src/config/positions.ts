@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import { formatProblem, type ConfigProblem } from './problems.ts';
 
 /** A path into the config value: map keys and array indices. */
@@ -26,6 +26,18 @@ export function createLocator(doc: Document, lines: LineCounter, file: string): 
     return offset === undefined ? { line: 1, col: 1 } : lines.linePos(offset);
   };
 
+  // Each map's keys indexed once, on first use, so locating every problem of a 10,000-service file stays linear.
+  const indexes = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, segment: string | number): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p as Pair);
+      indexes.set(map, index);
+    }
+    return index.get(String(segment));
+  };
+
   // Walks as far down the path as the document goes: a missing key is reported where its
   // parent is introduced, which is where the user has to add it.
   const locate = (path: Path, at: 'key' | 'value'): { line: number; col: number } => {
@@ -35,7 +47,7 @@ export function createLocator(doc: Document, lines: LineCounter, file: string): 
       if (isAlias(node)) node = node.resolve(doc) ?? null;
       let next: Node | null | undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = pairOf(node, segment);
         next = pair ? (pair.value as Node | null) : undefined;
         if (pair) key = pair.key as Node;
       } else if (isSeq(node)) {

@@ -170,7 +170,7 @@ services:
   [
     'a duplicate key is a YAML error',
     'log: { level: info }\nlog: { level: warn }\n',
-    ['drowse.yaml:2:1: Map keys must be unique'],
+    ['drowse.yaml:2:1: log: duplicate key "log" (first at line 1)'],
   ],
   [
     'a merge key that names no map is reported',

@@ -1,7 +1,8 @@
 import { parseHostPort } from './address.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration, tryParseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
-import { DEFAULT_DOCKER_SOCKET, type ConfigFile } from './schema.ts';
+import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile } from './schema.ts';
+import { closest } from './suggest.ts';
 import type { DockerProviderConfig, DrowseConfig, HealthConfig, ProbeConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
@@ -34,8 +35,15 @@ export function crossCheck(raw: unknown): Finding[] {
   }
 
   const entrypoint = parseHostPort(typeof asMap(root.entrypoints)?.http === 'string' ? (asMap(root.entrypoints)?.http as string) : ':8080');
+  const controlListen = typeof control?.listen === 'string' ? parseHostPort(control.listen) : undefined;
+  if (controlListen && entrypoint && overlaps(controlListen, entrypoint)) {
+    findings.push({ path: ['control', 'listen'], message: `${String(control?.listen)} is also the HTTP entrypoint` });
+  }
+  const defaults = asMap(root.defaults);
   const claimed = new Map<string, string>();
-  const listens: Array<[string, { host: string; port: number }]> = [];
+  const containers = new Map<string, string>();
+  // By port, so each listen address is compared only with those that could collide: linear in services.
+  const listens = new Map<number, Array<[string, { host: string; port: number }]>>();
   for (const [name, value] of Object.entries(asMap(root.services) ?? {})) {
     const service = asMap(value);
     if (!service) continue;
@@ -52,7 +60,14 @@ export function crossCheck(raw: unknown): Finding[] {
     } else if (docker && docker.provider === undefined && providers.length === 0) {
       findings.push({ path: ['services', name, 'docker'], message: 'no docker provider is configured (providers.docker is empty)' });
     }
+    if (docker && typeof docker.container === 'string') {
+      const workload = `${typeof docker.provider === 'string' ? docker.provider : providers[0]}\0${docker.container}`;
+      const owner = containers.get(workload);
+      if (owner === undefined) containers.set(workload, name);
+      else findings.push({ path: ['services', name, 'docker', 'container'], message: `container "${docker.container}" is already the workload of service "${owner}"; give one service both routes` });
+    }
     const healthMap = asMap(service.health);
+    if (healthMap) findings.push(...wakeShorterThanProbe(name, service, healthMap, defaults));
     if (healthMap) {
       const kinds = ['http', 'tcp', 'exec', 'docker'].filter((k) => healthMap[k] !== undefined);
       if (kinds.length > 1) findings.push({ path: ['services', name, 'health', kinds[1] ?? ''], message: `give one probe, not ${kinds.join(' and ')}`, at: 'key' });
@@ -66,9 +81,12 @@ export function crossCheck(raw: unknown): Finding[] {
     if (tcpAddress) {
       const path: Path = ['services', name, 'tcp', 'listen'];
       if (entrypoint && overlaps(tcpAddress, entrypoint)) findings.push({ path, message: `${tcpListen} is also the HTTP entrypoint` });
-      const other = listens.find(([, a]) => overlaps(a, tcpAddress));
+      else if (controlListen && overlaps(tcpAddress, controlListen)) findings.push({ path, message: `${tcpListen} is also the control API address` });
+      let samePort = listens.get(tcpAddress.port);
+      if (!samePort) listens.set(tcpAddress.port, (samePort = []));
+      const other = samePort.find(([, a]) => overlaps(a, tcpAddress));
       if (other) findings.push({ path, message: `${tcpListen} is already the tcp listen address of service "${other[0]}"` });
-      else listens.push([name, tcpAddress]);
+      else samePort.push([name, tcpAddress]);
     }
     for (const [host, path] of hostsOf(service, name)) {
       const owner = claimed.get(host);
@@ -80,10 +98,32 @@ export function crossCheck(raw: unknown): Finding[] {
   return findings;
 }
 
+/**
+ * A wake that ends no later than one probe attempt could: the first slow check is cut by the
+ * wake's deadline, never by its own timeout, so the service can only wake when it is fast.
+ */
+function wakeShorterThanProbe(name: string, service: Record<string, unknown>, health: Record<string, unknown>, defaults: Record<string, unknown> | undefined): Finding[] {
+  const own = typeof service.wake_timeout === 'string' ? service.wake_timeout : undefined;
+  const inherited = typeof defaults?.wake_timeout === 'string' ? defaults.wake_timeout : undefined;
+  const wake = own ?? inherited ?? DEFAULT_WAKE_TIMEOUT;
+  const timeout = typeof health.timeout === 'string' ? health.timeout : DEFAULT_PROBE_TIMEOUT;
+  const [wakeMs, timeoutMs] = [tryParseDuration(wake), tryParseDuration(timeout)];
+  // A malformed duration is reported where it stands.
+  if (wakeMs === undefined || timeoutMs === undefined || wakeMs > timeoutMs) return [];
+  const why = 'or a wake ends before its first check';
+  if (own !== undefined) return [{ path: ['services', name, 'wake_timeout'], message: `must be longer than health.timeout (${timeout}), ${why}` }];
+  const from = `${wake} ${inherited === undefined ? 'by default' : 'from defaults'}`;
+  if (typeof health.timeout === 'string') return [{ path: ['services', name, 'health', 'timeout'], message: `must be shorter than wake_timeout (${from}), ${why}` }];
+  return [{ path: ['services', name, 'health'], message: `health.timeout (${timeout} by default) must be shorter than wake_timeout (${from}), ${why}`, at: 'key' }];
+}
+
 /** depends_on naming a service that does not exist, the service itself, or closing a cycle of any length. */
 function dependencyFindings(services: Record<string, unknown>): Finding[] {
   const findings: Finding[] = [];
   const edges = new Map<string, string[]>();
+  const names = Object.keys(services);
+  // Suggestions compare a name with every service: a budget keeps thousands of typos linear.
+  const budget = { comparisons: 100_000 };
   for (const [name, value] of Object.entries(services)) {
     const raw = asMap(value)?.depends_on;
     const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((d): d is string => typeof d === 'string') : [];
@@ -91,10 +131,8 @@ function dependencyFindings(services: Record<string, unknown>): Finding[] {
     const valid: string[] = [];
     list.forEach((dep, i) => {
       if (dep === name) findings.push({ path: at(i), message: `service "${name}" cannot depend on itself` });
-      else if (!(dep in services)) {
-        const known = Object.keys(services).filter((n) => n !== name);
-        findings.push({ path: at(i), message: `unknown service "${dep}"${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}` });
-      } else valid.push(dep);
+      else if (!Object.hasOwn(services, dep)) findings.push({ path: at(i), message: `unknown service "${dep}"${knownServices(dep, name, names, budget)}` });
+      else valid.push(dep);
     });
     edges.set(name, valid);
   }
@@ -122,6 +160,18 @@ function dependencyFindings(services: Record<string, unknown>): Finding[] {
   return findings;
 }
 
+/**
+ * A hint after "unknown service": the near name while the budget lasts, else the list when it is
+ * short, so a file of thousands of services with as many typos is still checked in linear time and space.
+ */
+function knownServices(dep: string, self: string, names: readonly string[], budget: { comparisons: number }): string {
+  budget.comparisons -= names.length;
+  const near = budget.comparisons >= 0 ? closest(dep, names.filter((n) => n !== self)) : undefined;
+  if (near !== undefined) return ` (did you mean "${near}"?)`;
+  const known = names.length <= 10 ? names.filter((n) => n !== self) : [];
+  return known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+}
+
 /** DrowseConfig from a file that passed the schema and crossCheck, with warnings worth logging. */
 export function resolve(file: ConfigFile, source: string): { config: DrowseConfig; warnings: Finding[] } {
   const warnings: Finding[] = [];
@@ -147,6 +197,8 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
   }
 
   const d = file.defaults;
+  // Shared by every service that keeps the defaults' filter, rather than a copy of the built-in list each.
+  const defaultFilter = resolveWakeFilter(d.wake_filter, undefined);
   const services = Object.entries(file.services).map(([name, s]): ServiceConfig => {
     const http = s.http && {
       hosts: [...new Set((typeof s.http.host === 'string' ? [s.http.host] : s.http.host).map((h) => h.toLowerCase()))],
@@ -169,7 +221,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       stopTimeoutMs: parseDuration(s.stop_timeout ?? d.stop_timeout),
       ...(s.start_endpoint === undefined ? {} : { startEndpoints: typeof s.start_endpoint === 'string' ? [s.start_endpoint] : [...new Set(s.start_endpoint)] }),
       loadingPage: s.loading_page ?? d.loading_page,
-      wakeFilter: resolveWakeFilter(d.wake_filter, s.wake_filter),
+      wakeFilter: s.wake_filter === undefined ? defaultFilter : resolveWakeFilter(d.wake_filter, s.wake_filter),
     };
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ADDRESS_MESSAGE, parseHostPort } from './address.ts';
-import { DURATION_MESSAGE, DURATION_PATTERN, tryParseDuration } from './duration.ts';
+import { signalProblem } from './signals.ts';
+import { DURATION_MESSAGE, DURATION_PATTERN, durationMs, MAX_DURATION, parseDuration } from './duration.ts';
 
 /**
  * The config file format: one zod schema that is at once the validator, the defaults and the
@@ -10,6 +11,10 @@ import { DURATION_MESSAGE, DURATION_PATTERN, tryParseDuration } from './duration
 
 /** The socket a docker provider uses when it names neither socket nor url. */
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** Defaults that cross-checks compare against, named once. */
+export const DEFAULT_WAKE_TIMEOUT = '2m';
+export const DEFAULT_PROBE_TIMEOUT = '5s';
 
 /** Service and provider names: what can safely appear in paths, labels, metrics and URLs. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
@@ -29,13 +34,22 @@ function name(what: string) {
   return z.string().regex(NAME_PATTERN, `${what} names use a-z, 0-9, "_" and "-", and start with a letter or digit`);
 }
 
-function duration(description: string) {
+/** A duration key: longer than 0, at most max (default MAX_DURATION), at least min where less cannot work. */
+function duration(description: string, bounds: { readonly min?: string; readonly max?: string } = {}) {
+  const max = bounds.max ?? MAX_DURATION;
+  const [minMs, maxMs] = [bounds.min === undefined ? 1 : parseDuration(bounds.min), parseDuration(max)];
+  const range = bounds.min === undefined ? ` At most ${max}.` : ` From ${bounds.min} to ${max}.`;
   return z
     .string({ error: unless(DURATION_MESSAGE) })
     .regex(DURATION_PATTERN, DURATION_MESSAGE)
-    // A malformed string already failed the pattern; only a well-formed zero gets this second word.
-    .refine((s) => (tryParseDuration(s) ?? 1) > 0, 'must be longer than 0')
-    .describe(description);
+    .superRefine((s, ctx) => {
+      const ms = durationMs(s);
+      // A malformed string already failed the pattern (NaN); only a well-formed one gets a second word.
+      if (Number.isNaN(ms)) return;
+      const problem = ms > maxMs ? `must be at most ${max}` : ms <= 0 ? 'must be longer than 0' : ms < minMs ? `must be at least ${bounds.min}` : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(description + range);
 }
 
 function address(description: string) {
@@ -62,7 +76,13 @@ const tcpTarget = z
   }, TCP_TARGET_MESSAGE);
 
 const stopMethod = z.enum(['stop', 'pause', 'kill']);
-const stopSignal = z.string({ error: unless(SIGNAL_MESSAGE) }).regex(/^SIG[A-Z0-9]+$/, SIGNAL_MESSAGE);
+const stopSignal = z
+  .string({ error: unless(SIGNAL_MESSAGE) })
+  .regex(/^SIG[A-Z0-9+-]+$/, SIGNAL_MESSAGE)
+  .superRefine((s, ctx) => {
+    const problem = /^SIG[A-Z0-9+-]+$/.test(s) ? signalProblem(s) : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const hostName = z.string({ error: unless(HOST_MESSAGE) }).max(253, HOST_MESSAGE).regex(HOST_PATTERN, HOST_MESSAGE);
 const PATH_MESSAGE = 'expected a path starting with "/", optionally ending in "*" to match everything below it';
 const startPath = z.string({ error: unless(PATH_MESSAGE) }).regex(/^\/[^?#*\s]*\*?$/, PATH_MESSAGE);
@@ -93,6 +113,16 @@ const serviceWakeFilter = z
 const EXPECT_MESSAGE = 'expected status codes and ranges like "200-399" or "200,204,300-399"';
 /** "200-399", "200,204", "2xx-like" lists of codes and ranges; parsed by resolve.ts. */
 export const EXPECT_PATTERN = /^\s*\d{3}(\s*-\s*\d{3})?(\s*,\s*\d{3}(\s*-\s*\d{3})?)*\s*$/;
+/** A status list that has the right shape but cannot match: codes outside 100-599, ranges written high-low. */
+function expectProblem(text: string): string | undefined {
+  for (const part of text.split(',')) {
+    const [lo = '', hi = lo] = part.split('-').map((x) => x.trim());
+    const bad = [lo, hi].find((code) => Number(code) < 100 || Number(code) > 599);
+    if (bad !== undefined) return `status ${bad} is not an HTTP status (100-599)`;
+    if (Number(lo) > Number(hi)) return `range ${lo}-${hi} is backwards; write ${hi}-${lo}`;
+  }
+  return undefined;
+}
 const count = (min: number) =>
   z.number({ error: 'expected a whole number' }).int('expected a whole number').min(min, `must be at least ${min}`).max(1_000_000, 'must be at most 1000000');
 
@@ -104,6 +134,10 @@ const health = z
         expect: z
           .string({ error: unless(EXPECT_MESSAGE) })
           .regex(EXPECT_PATTERN, EXPECT_MESSAGE)
+          .superRefine((s, ctx) => {
+            const problem = EXPECT_PATTERN.test(s) ? expectProblem(s) : undefined;
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          })
           .default('100-499')
           .describe('Statuses that count as healthy. Default any status below 500.'),
       })
@@ -117,7 +151,7 @@ const health = z
       .optional()
       .describe('Probe: a command run inside the container; healthy when it exits 0.'),
     docker: z.object({}).strict().optional().describe("Probe: the container's own HEALTHCHECK; healthy when Docker says healthy."),
-    timeout: duration('Each probe attempt is cut after this long.').default('5s'),
+    timeout: duration('Each probe attempt is cut after this long.', { max: '1h' }).default(DEFAULT_PROBE_TIMEOUT),
     interval: duration('While awake, the probe runs this often (liveness).').default('30s'),
     retries: count(1).default(3).describe('Consecutive failed checks before the service counts as unhealthy.'),
     auto_restart: flag().default(false).describe('Restart an unhealthy service through its provider.'),
@@ -149,9 +183,9 @@ const dockerProvider = z
       .enum(['stream', 'poll'])
       .default('stream')
       .describe('How changes are noticed: stream (one event stream, the default) or poll (list containers every poll_interval, for proxies that cut long streams).'),
-    poll_interval: duration('With events: poll, how often containers are listed.').default('5s'),
-    stats_interval: duration('How often CPU and memory of awake services are read.').default('30s'),
-    disk_usage_interval: duration("How often the engine's disk usage (images, containers, volumes) is read; it is a slow call.").default('15m'),
+    poll_interval: duration('With events: poll, how often containers are listed.', { min: '100ms' }).default('5s'),
+    stats_interval: duration('How often CPU and memory of awake services are read.', { min: '100ms' }).default('30s'),
+    disk_usage_interval: duration("How often the engine's disk usage (images, containers, volumes) is read; it is a slow call.", { min: '1s' }).default('15m'),
     labels: z
       .boolean({ error: 'expected true or false' })
       .default(false)
@@ -191,7 +225,10 @@ const service = z
       .describe('Services woken (and ready) before this one, and kept awake while it is; each sleeps only after every service that depends on it does.'),
     tcp: z
       .object({
-        listen: address('Where drowse accepts connections for this service, e.g. 127.0.0.1:5432.'),
+        listen: address('Where drowse accepts connections for this service, e.g. 127.0.0.1:5432.').refine(
+          (s) => parseHostPort(s)?.port !== 0,
+          'port 0 would listen on a random port; give a port from 1 to 65535',
+        ),
         target: tcpTarget.describe('Where connections are piped once the service is ready, e.g. 127.0.0.1:15432.'),
         max_held: z
           .number({ error: 'expected a whole number' })
@@ -213,10 +250,10 @@ const service = z
         'Readiness while waking and liveness while awake. Without it: TCP connect then HTTP below 500 on the target, or the container HEALTHCHECK when it has one; no liveness.',
       ),
     idle_timeout: duration('Sleep after this long without activity. Default: defaults.idle_timeout.').optional(),
-    wake_timeout: duration('Give up waking after this long (held requests then get 503). Default: defaults.wake_timeout.').optional(),
+    wake_timeout: duration('Give up waking after this long (held requests then get 503). Default: defaults.wake_timeout.', { max: '1h' }).optional(),
     stop_method: stopMethod.optional().describe('How the workload is put to sleep: stop | pause | kill. Default: defaults.stop_method.'),
     stop_signal: stopSignal.optional().describe('Signal sent by stop_method stop or kill, e.g. SIGTERM. Default: defaults.stop_signal.'),
-    stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing. Default: defaults.stop_timeout.').optional(),
+    stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing. Default: defaults.stop_timeout.', { max: '1h' }).optional(),
     start_endpoint: z
       .union([startPath, z.array(startPath).min(1, 'list at least one path')], { error: 'expected a path or a list of paths' })
       .optional()
@@ -278,10 +315,10 @@ export const configSchema = z
     defaults: z
       .object({
         idle_timeout: duration('Sleep after this long without activity.').default('15m'),
-        wake_timeout: duration('Give up waking after this long; held requests then get 503.').default('2m'),
+        wake_timeout: duration('Give up waking after this long; held requests then get 503.', { max: '1h' }).default(DEFAULT_WAKE_TIMEOUT),
         stop_method: stopMethod.default('stop').describe('How workloads are put to sleep: stop | pause | kill.'),
         stop_signal: stopSignal.default('SIGTERM').describe('Signal sent by stop_method stop or kill.'),
-        stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.').default('30s'),
+        stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.', { max: '1h' }).default('30s'),
         loading_page: flag()
           .default(true)
           .describe('Browsers opening a sleeping service get a live loading page; false holds them like API clients.'),

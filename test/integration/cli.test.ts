@@ -55,6 +55,45 @@ test('drowse check exits 2 on a three-service dependency cycle and names the cyc
   assert.match(r.stderr, new RegExp(`^${file}:4:17: services\\.web\\.depends_on: dependency cycle: web → api → db → web$`, 'm'));
 });
 
+test('drowse check exits 2 on an empty file and says what is wrong', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'drowse.yaml');
+  await fs.writeFile(file, '');
+
+  const r = await drowse(['check', '-c', file]);
+
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^${file}:1:1: the config file is empty; see config/drowse.example.yaml$`, 'm'));
+  assert.doesNotMatch(r.stdout, /ok/);
+});
+
+test('drowse check exits 2 on what would fail at run time: an unknown signal, a backwards status range, a too-long duration', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'drowse.yaml');
+  await fs.writeFile(
+    file,
+    'services:\n  app:\n    docker: { container: app }\n    http: { host: app.lan, target: "http://127.0.0.1:1" }\n    stop_signal: SIGFOO\n    idle_timeout: 99999999999999h\n    health: { http: { expect: "599-100" } }\n',
+  );
+
+  const r = await drowse(['check', '-c', file]);
+
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^${file}:5:18: services\\.app\\.stop_signal: unknown signal "SIGFOO"`, 'm'));
+  assert.match(r.stderr, new RegExp(`^${file}:6:19: services\\.app\\.idle_timeout: must be at most 365d$`, 'm'));
+  assert.match(r.stderr, new RegExp(`^${file}:7:31: services\\.app\\.health\\.http\\.expect: range 599-100 is backwards; write 100-599$`, 'm'));
+});
+
+test('drowse check refuses a file over the size limit without reading it', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'drowse.yaml');
+  await fs.writeFile(file, Buffer.alloc(52 * 1024 * 1024, '#'));
+
+  const r = await drowse(['check', '-c', file]);
+
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^${file}: the config file is 52 MiB; the limit is 4 MiB$`, 'm'));
+});
+
 test('drowse check exits 0 on the example config', async () => {
   const example = fileURLToPath(new URL('../../config/drowse.example.yaml', import.meta.url));
   const r = await drowse(['check', '-c', example]);
