@@ -121,6 +121,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
           wakeTimeoutMs: this.wakeBudgetMs(s.config),
           maxHeld: tcp.maxHeld,
           openKeepsAwake: tcp.openKeepsAwake,
+          ...(config.limits.maxConnections === undefined ? {} : { maxConnections: config.limits.maxConnections }),
           log: this.log,
         });
         this.tcp.set(s.name, entrypoint);

@@ -297,7 +297,7 @@ export const configSchema = z
       .object({
         max_connections: count(1)
           .optional()
-          .describe('Open client connections on the HTTP entrypoint; more are answered 503 and closed. Default: half the open-files limit less 128 (448 under 1024).'),
+          .describe('Open client connections on the HTTP entrypoint (more are answered 503) and on each TCP route (more are closed). Default: half the open-files limit less 128 (448 under 1024).'),
         header_timeout: duration('A client must send its request headers within this long, or gets 408.').default('10s'),
         keep_alive_timeout: duration('An idle keep-alive client connection is closed after this long.').default('5s'),
         held_per_service: count(1).default(1000).describe('Requests held per service while it wakes; more get 503 at once.'),

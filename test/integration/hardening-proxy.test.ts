@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { HttpEntrypoint, type HttpLimits, type HttpRoute } from '../../src/proxy/index.ts';
+import { HttpEntrypoint, TcpEntrypoint, defaultMaxConnections, type HttpLimits, type HttpRoute } from '../../src/proxy/index.ts';
 import { LoadingSite, type SseLimits } from '../../src/loading/index.ts';
 import { createLogger } from '../../src/kernel/index.ts';
 import { openEventStream, request, waitFor } from '../helpers/index.ts';
@@ -438,4 +438,51 @@ test('a target that leads back to drowse is still answered 508', TIMEOUT, async 
   drowsePort = h.port;
   const res = await request({ port: h.port, host: 'app.test', path: '/x', timeoutMs: 5_000 });
   assert.equal(res.status, 508);
+});
+
+test('a TCP route closes connections over limits.max_connections at once and keeps serving the open ones', TIMEOUT, async (t) => {
+  const echo = net.createServer((s) => s.pipe(s));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  t.after(() => echo.close());
+  const tcp = new TcpEntrypoint({
+    listen: { host: '127.0.0.1', port: 0 },
+    target: { host: '127.0.0.1', port: (echo.address() as net.AddressInfo).port },
+    service: Object.assign(new FakeService('db'), { touch: () => undefined }),
+    wakeTimeoutMs: 5_000,
+    maxHeld: 10,
+    openKeepsAwake: false,
+    maxConnections: 2,
+    log,
+  });
+  await tcp.start();
+  t.after(() => tcp.stop(0));
+  const connect = () => net.connect(tcp.address().port, '127.0.0.1');
+  const roundTrip = (s: net.Socket, text: string) =>
+    new Promise<string>((resolve, reject) => {
+      s.once('data', (d: Buffer) => resolve(d.toString()));
+      s.once('error', reject);
+      s.write(text);
+    });
+  const [a, b] = [connect(), connect()];
+  t.after(() => {
+    a.destroy();
+    b.destroy();
+  });
+  assert.equal(await roundTrip(a, 'one'), 'one');
+  assert.equal(await roundTrip(b, 'two'), 'two');
+  const over = connect();
+  over.on('error', () => undefined);
+  const started = Date.now();
+  await new Promise((resolve) => over.once('close', resolve));
+  assert.ok(Date.now() - started < 2_000);
+  assert.equal(await roundTrip(a, 'still'), 'still');
+});
+
+test('the default connection cap is half of the open-files limit less 128', () => {
+  const limits = (soft: string) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                 1048576              files\n`;
+  assert.equal(defaultMaxConnections(limits('1024')), 448);
+  assert.equal(defaultMaxConnections(limits('65536')), 32_704);
+  assert.equal(defaultMaxConnections(limits('unlimited')), 65_536);
+  assert.equal(defaultMaxConnections(limits('100')), 16);
+  assert.equal(defaultMaxConnections(''), 1_000, 'no limits to read');
 });
