@@ -162,6 +162,7 @@ export class HttpEntrypoint {
     try {
       const { route, target } = this.judge(req);
       if (target.kind === 'asterisk') {
+        // "OPTIONS *" asks about the server, which is drowse: answered here, never a wake.
         res.writeHead(200, { allow: FORWARDED_METHODS, 'content-length': '0' });
         res.end();
         return;
