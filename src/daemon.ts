@@ -96,6 +96,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       this.site = new LoadingSite({
         services: [...this.services.values()],
         ...(this.opts.sseHeartbeatMs === undefined ? {} : { heartbeatMs: this.opts.sseHeartbeatMs }),
+        sse: { perService: config.limits.ssePerService, total: config.limits.sseTotal, lifetimeMs: config.limits.sseLifetimeMs },
       });
       await this.site.start();
       this.http = new HttpEntrypoint({
@@ -104,6 +105,12 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         routes: this.httpRoutes(),
         site: this.site,
         log: this.log,
+        limits: {
+          ...(config.limits.maxConnections === undefined ? {} : { maxConnections: config.limits.maxConnections }),
+          headerTimeoutMs: config.limits.headerTimeoutMs,
+          keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
+          heldPerService: config.limits.heldPerService,
+        },
       });
       await this.http.start();
       for (const s of this.services.values()) {
@@ -116,6 +123,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
           wakeTimeoutMs: this.wakeBudgetMs(s.config),
           maxHeld: tcp.maxHeld,
           openKeepsAwake: tcp.openKeepsAwake,
+          ...(config.limits.maxConnections === undefined ? {} : { maxConnections: config.limits.maxConnections }),
           log: this.log,
         });
         this.tcp.set(s.name, entrypoint);

@@ -28,6 +28,7 @@ test('an empty map is a valid config with every default and no services', () => 
       log: { level: 'info', format: 'json' },
       providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: false, ...ENGINE_DEFAULTS }] },
       services: [],
+      limits: { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, heldPerService: 1000, ssePerService: 64, sseTotal: 512, sseLifetimeMs: 600_000 },
     });
     assert.deepEqual(warnings, []);
   }
@@ -245,5 +246,6 @@ test('the embedded default serves :8080 from the local Docker socket with label 
     log: { level: 'info', format: 'json' },
     providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: true, ...ENGINE_DEFAULTS }] },
     services: [],
+    limits: { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, heldPerService: 1000, ssePerService: 64, sseTotal: 512, sseLifetimeMs: 600_000 },
   });
 });

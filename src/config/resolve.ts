@@ -3,7 +3,7 @@ import { parseDuration, tryParseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile } from './schema.ts';
 import { closest } from './suggest.ts';
-import type { DockerProviderConfig, DrowseConfig, HealthConfig, ProbeConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
+import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
 /**
@@ -238,8 +238,21 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     log: { ...file.log },
     providers: { docker: providers },
     services,
+    limits: resolveLimits(file.limits),
   };
   return { config, warnings };
+}
+
+function resolveLimits(l: ConfigFile['limits']): LimitsConfig {
+  return {
+    ...(l.max_connections === undefined ? {} : { maxConnections: l.max_connections }),
+    headerTimeoutMs: parseDuration(l.header_timeout),
+    keepAliveTimeoutMs: parseDuration(l.keep_alive_timeout),
+    heldPerService: l.held_per_service,
+    ssePerService: l.sse_per_service,
+    sseTotal: l.sse_total,
+    sseLifetimeMs: parseDuration(l.sse_lifetime),
+  };
 }
 
 function resolveHealth(h: NonNullable<ConfigFile['services'][string]['health']>): HealthConfig {

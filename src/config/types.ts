@@ -92,6 +92,18 @@ export interface ControlConfig {
   readonly token?: string;
 }
 
+/** limits: what clients may hold. */
+export interface LimitsConfig {
+  /** Absent: derived from the open-files limit at start. */
+  readonly maxConnections?: number;
+  readonly headerTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly heldPerService: number;
+  readonly ssePerService: number;
+  readonly sseTotal: number;
+  readonly sseLifetimeMs: number;
+}
+
 export interface DrowseConfig {
   /** Where the config came from: a file path, or "(embedded default)". */
   readonly source: string;
@@ -100,6 +112,7 @@ export interface DrowseConfig {
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly format: 'json' | 'pretty' };
   readonly providers: { readonly docker: readonly DockerProviderConfig[] };
   readonly services: readonly ServiceConfig[];
+  readonly limits: LimitsConfig;
   /** Values that came from ${VAR} expansion, and the control token: redacted wherever text leaves drowse. */
   readonly secrets?: readonly string[];
 }

@@ -55,14 +55,11 @@ export class ControlServer {
     if (this.opts.listen) {
       server.listen({ host: this.opts.listen.host, port: this.opts.listen.port });
     } else if (this.opts.socket) {
-      await fs.mkdir(path.dirname(this.opts.socket), { recursive: true, mode: 0o750 });
-      await fs.rm(this.opts.socket, { force: true });
-      server.listen(this.opts.socket);
+      await listenPrivately(server, this.opts.socket);
     } else {
       throw new Error('control API: neither socket nor listen is set');
     }
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
-    if (!this.opts.listen && this.opts.socket) await fs.chmod(this.opts.socket, 0o660);
+    if (this.opts.listen) await listening(server);
     this.opts.log.info({ address: this.where() }, 'control API listening');
   }
 
@@ -122,8 +119,36 @@ export class ControlServer {
   }
 }
 
+/**
+ * Binds the unix socket where no one else can reach it yet — a fresh 0700 directory beside the
+ * final path — gives it mode 0660, then renames it into place. A bind creates the socket with
+ * 0777 less the umask, so binding at the final path would leave a window (under umask 000,
+ * world-writable) before chmod; process.umask would change it for every thread of the process.
+ */
+async function listenPrivately(server: http.Server, socket: string): Promise<void> {
+  const dir = path.dirname(socket);
+  await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+  const staging = await fs.mkdtemp(path.join(dir, '.control-'));
+  try {
+    const temp = path.join(staging, 'control.sock');
+    server.listen(temp);
+    await listening(server);
+    await fs.chmod(temp, 0o660);
+    // rename(2) replaces a stale socket from a crashed run atomically.
+    await fs.rename(temp, socket);
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+function listening(server: http.Server): Promise<unknown> {
+  return Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+}
+
+/** RFC 9110 §11.1: the auth scheme is case-insensitive; the token is compared in constant time. */
 function authorized(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const match = header === undefined ? null : /^bearer +(\S+) *$/i.exec(header);
+  const given = Buffer.from(match?.[1] ?? '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }

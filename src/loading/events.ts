@@ -19,15 +19,26 @@ export interface EventfulService {
   onEvent(listener: (event: WakeEvent) => void): () => void;
 }
 
+/**
+ * A stream is ended after this long. EventSource reconnects by itself (after `retry:`) and sends
+ * Last-Event-ID, so a page loses nothing, while a client that opened a stream and went away
+ * without closing it does not hold a connection forever.
+ */
+export const DEFAULT_SSE_LIFETIME_MS = 10 * 60_000;
+/** setTimeout fires at once beyond this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Options for a stream. */
 export interface WakeEventStreamOptions {
   readonly heartbeatMs?: number;
+  readonly lifetimeMs?: number;
 }
 
 /** The SSE endpoint of one service. */
 export class WakeEventStream {
   private readonly service: EventfulService;
   private readonly heartbeatMs: number;
+  private readonly lifetimeMs: number;
   private readonly history = new WakeHistory();
   private readonly channel = createChannel();
   private readonly open = new Set<ServerResponse>();
@@ -36,6 +47,12 @@ export class WakeEventStream {
   constructor(service: EventfulService, opts: WakeEventStreamOptions = {}) {
     this.service = service;
     this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.lifetimeMs = Math.min(opts.lifetimeMs ?? DEFAULT_SSE_LIFETIME_MS, MAX_TIMER_MS);
+  }
+
+  /** Streams open right now, counted from the moment attach() is called. */
+  get subscribers(): number {
+    return this.open.size;
   }
 
   /** Starts recording the service's events. */
@@ -49,6 +66,13 @@ export class WakeEventStream {
 
   /** Turns the request into an event stream: history first (after Last-Event-ID when given), then live. */
   async attach(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Counted before the first await, so a burst of requests cannot all pass a cap check at once.
+    this.open.add(res);
+    const lifetime = setTimeout(() => res.end(), this.lifetimeMs).unref();
+    res.once('close', () => {
+      clearTimeout(lifetime);
+      this.open.delete(res);
+    });
     const lastId = parseLastEventId(req.headers['last-event-id']);
     // The client's Last-Event-ID is read above and checked against the history; better-sse need not echo it.
     const session = await createSession(req, res, { keepAlive: this.heartbeatMs, retry: RETRY_MS, trustClientEventId: false });
@@ -56,8 +80,6 @@ export class WakeEventStream {
     // History and registration happen in one tick, so no event falls between the two.
     for (const event of this.history.since(lastId)) session.push(event, 'message', String(event.id));
     this.channel.register(session);
-    this.open.add(res);
-    res.once('close', () => this.open.delete(res));
   }
 
   /** Stops recording and ends every open stream (the daemon is stopping). Idempotent. */

@@ -1,4 +1,4 @@
 /** The loading page, the reserved /__drowse/ routes and the SSE of wake events. */
 export { isPageNavigation } from './classify.ts';
-export { LoadingSite, type LoadingSiteOptions, type ReservedOutcome, type SiteService } from './site.ts';
+export { LoadingSite, DEFAULT_SSE_LIMITS, type LoadingSiteOptions, type ReservedOutcome, type SiteService, type SseLimits } from './site.ts';
 export { DEFAULT_HEARTBEAT_MS } from './events.ts';

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Assets } from './assets.ts';
 import { LoadingPage } from './page.ts';
-import { WakeEventStream, type EventfulService } from './events.ts';
+import { DEFAULT_SSE_LIFETIME_MS, WakeEventStream, type EventfulService } from './events.ts';
 
 /** What the site needs from a service: only what anyone may see. */
 export interface SiteService extends EventfulService {
@@ -14,12 +14,23 @@ export interface SiteService extends EventfulService {
 }
 
 /** The outcome of a reserved request the site did not answer itself. */
-export type ReservedOutcome = 'answered' | 'not_found' | 'method_not_allowed';
+export type ReservedOutcome = 'answered' | 'not_found' | 'method_not_allowed' | 'too_many';
+
+/** Bounds on event streams: each one holds a connection for as long as the page stays open. */
+export interface SseLimits {
+  readonly perService: number;
+  readonly total: number;
+  readonly lifetimeMs: number;
+}
+
+/** Defaults of {@link SseLimits}, as the config documents them. */
+export const DEFAULT_SSE_LIMITS: SseLimits = { perService: 64, total: 512, lifetimeMs: DEFAULT_SSE_LIFETIME_MS };
 
 /** Options for the site. */
 export interface LoadingSiteOptions {
   readonly services: readonly SiteService[];
   readonly heartbeatMs?: number;
+  readonly sse?: SseLimits;
 }
 
 /** The loading page and reserved routes of every service. */
@@ -37,7 +48,10 @@ export class LoadingSite {
   async start(): Promise<void> {
     [this.page, this.assets] = await Promise.all([LoadingPage.load(), Assets.load()]);
     for (const service of this.opts.services) {
-      const events = new WakeEventStream(service, this.opts.heartbeatMs === undefined ? {} : { heartbeatMs: this.opts.heartbeatMs });
+      const events = new WakeEventStream(service, {
+        ...(this.opts.heartbeatMs === undefined ? {} : { heartbeatMs: this.opts.heartbeatMs }),
+        lifetimeMs: this.sse().lifetimeMs,
+      });
       events.start();
       this.services.set(service.name, { service, events });
     }
@@ -70,6 +84,8 @@ export class LoadingSite {
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (name === 'events') {
       if (req.method !== 'GET') return 'method_not_allowed';
+      const limits = this.sse();
+      if (entry.events.subscribers >= limits.perService || this.subscribers() >= limits.total) return 'too_many';
       void entry.events.attach(req, res).catch(() => res.destroy());
       return 'answered';
     }
@@ -86,6 +102,17 @@ export class LoadingSite {
       return 'answered';
     }
     return 'not_found';
+  }
+
+  /** Event streams open right now, over every service. */
+  subscribers(): number {
+    let n = 0;
+    for (const { events } of this.services.values()) n += events.subscribers;
+    return n;
+  }
+
+  private sse(): SseLimits {
+    return this.opts.sse ?? DEFAULT_SSE_LIMITS;
   }
 
   private entry(service: string) {

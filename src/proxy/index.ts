@@ -1,2 +1,2 @@
-export { HttpEntrypoint, type DrowseSite, type HttpEntrypointOptions, type HttpRoute, type HttpService, type WakePolicy } from './http/index.ts';
+export { HttpEntrypoint, DEFAULT_HTTP_LIMITS, defaultMaxConnections, type DrowseSite, type HttpEntrypointOptions, type HttpLimits, type HttpRoute, type HttpService, type WakePolicy } from './http/index.ts';
 export { TcpEntrypoint, type TcpEntrypointOptions, type TcpService } from './tcp/index.ts';

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HeldTooLongError, WakeFailedError } from '../../service/index.ts';
-import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, UpstreamError, WakeDeniedError } from './errors.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, UpstreamError, WakeDeniedError } from './errors.ts';
 
 /** Seconds a client should wait before retrying a service that is not ready. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -28,7 +28,7 @@ export function answerFor(err: unknown): Answer & { readonly detail: string } {
     // The public notice only: the full reason can carry probe URLs, commands and engine errors.
     return { status: 503, title: 'Service Unavailable', retryAfter: err.retryAfterSeconds() ?? RETRY_AFTER_SECONDS, detail: err.notice };
   }
-  if (err instanceof HeldTooLongError || err instanceof WakeDeniedError) {
+  if (err instanceof HeldTooLongError || err instanceof WakeDeniedError || err instanceof OverLimitError) {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
   }
   if (err instanceof LoopDetectedError) return { status: 508, title: 'Loop Detected', detail: err.message };
@@ -46,6 +46,8 @@ export function answerError(req: IncomingMessage, res: ServerResponse, err: unkn
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (a.retryAfter !== undefined) headers['retry-after'] = String(a.retryAfter);
   if (a.allow !== undefined) headers.allow = a.allow;
+  // After a malformed request nothing else on the connection is trusted.
+  if (a.status === 400) headers.connection = 'close';
   let body: string;
   if (acceptsJson(req.headers.accept)) {
     headers['content-type'] = 'application/problem+json';
@@ -64,7 +66,8 @@ export function answerUpgradeError(socket: Duplex, err: unknown): void {
   if (socket.destroyed) return;
   const a = answerFor(err);
   const retry = a.retryAfter === undefined ? '' : `Retry-After: ${a.retryAfter}\r\n`;
-  socket.end(`HTTP/1.1 ${a.status} ${a.title}\r\n${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+  const allow = a.allow === undefined ? '' : `Allow: ${a.allow}\r\n`;
+  socket.end(`HTTP/1.1 ${a.status} ${a.title}\r\n${retry}${allow}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** True when the Accept header names JSON (application/json, application/problem+json, or any +json type). */

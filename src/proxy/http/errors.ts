@@ -69,3 +69,8 @@ export class LoopDetectedError extends Error {
     this.service = service;
   }
 }
+
+/** A bound on what clients may hold (connections, held requests, event streams) is reached. */
+export class OverLimitError extends Error {
+  override readonly name = 'OverLimitError';
+}

@@ -1,21 +1,24 @@
 /**
  * Forwarding to a ready upstream, on http-proxy-3. What this file adds to the library: the
- * X-Forwarded-* headers set the way Traefik does by default (the client's own are replaced, never
- * trusted), a keep-alive agent, and a client connection that is cut when the upstream dies
- * mid-response (the library would leave it hanging).
+ * request target sent exactly as the client wrote it, X-Forwarded-* headers set the way Traefik
+ * does by default (the client's own are replaced, never trusted), a lenient parser for what
+ * upstreams answer, loop detection, a keep-alive agent, and a client connection that is cut when
+ * the upstream dies mid-response (the library would leave it hanging).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import type { Logger } from '../../kernel/index.ts';
 import { answerError } from './answer.ts';
 import { UpstreamError } from './errors.ts';
+import { LoopMarks } from './loop.ts';
 
 /** Who the request is for, carried through the proxy so errors can name the service. */
 export interface ForwardTarget {
   readonly service: string;
   readonly target: URL;
+  /** The origin-form request target to send, as the client sent it. */
+  readonly path: string;
 }
 
 /**
@@ -32,7 +35,7 @@ export class Forwarder {
   private readonly agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' });
   private readonly proxy = createProxyServer({ agent: this.agent, xfwd: false, ws: true, changeOrigin: false });
   private readonly log: Logger;
-  private readonly loopToken = randomUUID();
+  private readonly marks = new LoopMarks();
 
   constructor(log: Logger) {
     this.log = log;
@@ -43,39 +46,61 @@ export class Forwarder {
       if (resOrSocket instanceof http.ServerResponse) answerError(req, resOrSocket, upstream);
       else resOrSocket.destroy();
     });
-    this.proxy.on('proxyRes', (proxyRes, _req, res) => {
+    this.proxy.on('proxyRes', (proxyRes, req, res) => {
+      // The upstream answered, so this request did not loop back: its mark is spent.
+      this.marks.spend(req.headers[LOOP_HEADER]);
       // An upstream that closes before the body is complete must close the client too, or it waits forever.
       proxyRes.once('close', () => {
         if (!proxyRes.complete) res.destroy();
       });
     });
+    this.proxy.on('proxyReqWs', (proxyReq, req) => {
+      const spend = () => this.marks.spend(req.headers[LOOP_HEADER]);
+      proxyReq.once('upgrade', spend);
+      proxyReq.once('response', spend);
+    });
   }
 
   /** True when this request is one this process forwarded, come back: a target that loops to drowse. */
   cameBack(req: IncomingMessage): boolean {
-    return req.headers[LOOP_HEADER] === this.loopToken;
+    return this.marks.has(req.headers[LOOP_HEADER]);
   }
 
   /** Forwards a plain HTTP request, streaming the body both ways. */
   web(req: IncomingMessage, res: ServerResponse, to: ForwardTarget): void {
-    setForwarded(req);
-    req.headers[LOOP_HEADER] = this.loopToken;
-    targetOf.set(req, to);
-    this.proxy.web(req, res, { target: to.target });
+    this.prepare(req, to, res);
+    this.proxy.web(req, res, { target: to.target, ssl: upstreamRequest(to.path) });
   }
 
   /** Forwards a WebSocket (or other) upgrade. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, to: ForwardTarget): void {
-    setForwarded(req);
-    req.headers[LOOP_HEADER] = this.loopToken;
-    targetOf.set(req, to);
-    this.proxy.ws(req, socket, head, { target: to.target });
+    this.prepare(req, to, socket);
+    this.proxy.ws(req, socket, head, { target: to.target, ssl: upstreamRequest(to.path) });
   }
 
   /** Closes idle upstream connections. */
   close(): void {
     this.agent.destroy();
   }
+
+  private prepare(req: IncomingMessage, to: ForwardTarget, client: ServerResponse | Duplex): void {
+    setForwarded(req);
+    const mark = this.marks.issue();
+    req.headers[LOOP_HEADER] = mark;
+    client.once('close', () => this.marks.spend(mark));
+    targetOf.set(req, to);
+  }
+}
+
+/**
+ * The options http-proxy-3 starts its upstream request from (its `ssl` option is that base, for
+ * http too). The library computes the path by parsing req.url as a URL — resolving dot segments,
+ * dropping an empty query — and joining it to the target's path; the accessor makes it send the
+ * target as the client wrote it. Upstream answers are parsed leniently (bare-LF line endings from
+ * busybox httpd or embedded devices); the server side toward clients stays strict.
+ */
+function upstreamRequest(path: string): object {
+  return Object.defineProperty({ insecureHTTPParser: true }, 'path', { enumerable: true, get: () => path, set: () => undefined });
 }
 
 function setForwarded(req: IncomingMessage): void {

@@ -1,2 +1,3 @@
-export { HttpEntrypoint, type DrowseSite, type HttpEntrypointOptions, type HttpRoute, type HttpService } from './server.ts';
+export { HttpEntrypoint, DEFAULT_HTTP_LIMITS, type DrowseSite, type HttpEntrypointOptions, type HttpLimits, type HttpRoute, type HttpService } from './server.ts';
 export type { WakePolicy } from './gate.ts';
+export { defaultMaxConnections } from './connections.ts';

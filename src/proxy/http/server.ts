@@ -11,8 +11,10 @@ import { isPageNavigation } from '../../loading/index.ts';
 import { Router } from './router.ts';
 import { Forwarder } from './forward.ts';
 import { answerError, answerUpgradeError } from './answer.ts';
-import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, WakeDeniedError } from './errors.ts';
-import { deniedBy, pathMayWake, requestPath, type WakePolicy } from './gate.ts';
+import { capConnections, defaultMaxConnections } from './connections.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, WakeDeniedError } from './errors.ts';
+import { deniedBy, pathMayWake, type WakePolicy } from './gate.ts';
+import { readTarget, reservedName, type RequestTarget } from './target.ts';
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
 export interface HttpService {
@@ -27,7 +29,7 @@ export interface HttpService {
 export interface DrowseSite {
   sendLoadingPage(req: IncomingMessage, res: ServerResponse, service: string): void;
   /** Answers /__drowse/<name>, or says why it did not. */
-  reserved(req: IncomingMessage, res: ServerResponse, service: string, name: string): 'answered' | 'not_found' | 'method_not_allowed';
+  reserved(req: IncomingMessage, res: ServerResponse, service: string, name: string): 'answered' | 'not_found' | 'method_not_allowed' | 'too_many';
 }
 
 /** One HTTP route: the service behind a set of hosts. */
@@ -48,7 +50,25 @@ export interface HttpEntrypointOptions {
   readonly routes: readonly HttpRoute[];
   readonly site: DrowseSite;
   readonly log: Logger;
+  readonly limits?: Partial<HttpLimits>;
 }
+
+/** What one client, or all of them, may hold on the entrypoint. */
+export interface HttpLimits {
+  /** Open client connections; more are answered 503 and closed. Default: from the open-files limit. */
+  readonly maxConnections: number;
+  /** A client must finish sending request headers within this long (408 otherwise). */
+  readonly headerTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests held per service while it wakes; more get 503 at once. */
+  readonly heldPerService: number;
+}
+
+/** Defaults of {@link HttpLimits}, as the config documents them. */
+export const DEFAULT_HTTP_LIMITS: Omit<HttpLimits, 'maxConnections'> = { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, heldPerService: 1_000 };
+/** Methods the entrypoint forwards, for Allow on a 405. */
+const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 const RESERVED = '/__drowse/';
 /** States in which a request would start a wake (in `waking` one is already running). */
@@ -63,9 +83,12 @@ export class HttpEntrypoint {
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
   private readonly heldBy = new Map<string, number>();
+  private readonly limits: HttpLimits;
+  private openConnections: () => number = () => 0;
 
   constructor(opts: HttpEntrypointOptions) {
     this.opts = opts;
+    this.limits = { ...DEFAULT_HTTP_LIMITS, maxConnections: opts.limits?.maxConnections ?? defaultMaxConnections(), ...stripUndefined(opts.limits) };
     this.log = opts.log.child({ entrypoint: 'http' });
     this.router = new Router(opts.routes.map((r) => ({ hosts: r.hosts, value: r })));
     this.forwarder = new Forwarder(this.log);
@@ -83,19 +106,37 @@ export class HttpEntrypoint {
     return this.heldBy.get(service) ?? 0;
   }
 
+  /** Client connections open right now. */
+  connections(): number {
+    return this.openConnections();
+  }
+
   /** Starts listening; rejects when the port cannot be bound. */
   async start(): Promise<void> {
+    const { maxConnections, headerTimeoutMs, keepAliveTimeoutMs } = this.limits;
     const server = http.createServer({
       // A held request is not read until its service is ready, which may take wake_timeout; the
       // default 5-minute whole-request limit would cut long wakes. Slow headers are still limited.
       requestTimeout: 0,
-      headersTimeout: 30_000,
+      headersTimeout: headerTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      // Node checks the header timeout on this interval (30 s by default), so a slow client would get up to that much more.
+      connectionsCheckingInterval: Math.min(1_000, headerTimeoutMs),
+      // Clients get the strict parser (request smuggling defences); only upstream answers are parsed leniently.
+      insecureHTTPParser: false,
     });
+    this.openConnections = capConnections(server, maxConnections, () => this.log.warn({ max_connections: maxConnections }, 'connection refused: limits.max_connections reached'));
     server.on('request', (req, res) => void this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => void this.onUpgrade(req, socket, head));
-    server.on('clientError', (err, socket) => {
-      this.log.debug({ err: (err as NodeJS.ErrnoException).code ?? err.message }, 'bad client request');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // CONNECT asks for a tunnel; drowse is a reverse proxy, not a forward one.
+    server.on('connect', (_req, socket: Duplex) => {
+      socket.on('error', () => socket.destroy());
+      answerUpgradeError(socket, new MethodNotAllowedError('http entrypoint: CONNECT is not supported', FORWARDED_METHODS));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      this.log.debug({ err: err.code ?? err.message }, 'bad client request');
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       else socket.destroy();
     });
     this.server = server;
@@ -119,19 +160,26 @@ export class HttpEntrypoint {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const route = this.route(req);
-      const url = req.url ?? '';
-      if (url.startsWith(RESERVED)) return this.reserved(req, res, route, url.slice(RESERVED.length).split('?')[0] ?? '');
+      const { route, target } = this.judge(req);
+      if (target.kind === 'asterisk') {
+        // "OPTIONS *" asks about the server, which is drowse: answered here, never a wake.
+        res.writeHead(200, { allow: FORWARDED_METHODS, 'content-length': '0' });
+        res.end();
+        return;
+      }
+      const name = reservedName(target);
+      if (name !== undefined) return this.reserved(req, res, route, name);
       const { service } = route;
       // A denied client is served while the service is awake, but never keeps it awake.
       const denied = deniedBy(single(req.headers['user-agent']), route.policy.wakeFilter);
       if (service.state !== 'ready') {
-        this.admit(route, req, denied);
+        this.admit(route, target, denied);
         if (route.loadingPage && isPageNavigation(req.method, req.headers)) {
           service.wake();
           this.opts.site.sendLoadingPage(req, res, service.name);
           return;
         }
+        this.mayHold(route);
       }
       const release = denied === undefined ? service.acquire() : noop;
       res.once('close', release);
@@ -139,7 +187,7 @@ export class HttpEntrypoint {
         await this.hold(route, (abort) => res.once('close', abort));
         if (res.destroyed) return;
       }
-      this.forwarder.web(req, res, { service: service.name, target: route.target });
+      this.forwarder.web(req, res, { service: service.name, target: route.target, path: target.forward });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }
@@ -148,17 +196,22 @@ export class HttpEntrypoint {
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     try {
-      const route = this.route(req);
+      const { route, target } = this.judge(req);
+      // Reserved routes are drowse's own and none of them takes an upgrade; "*" is no resource to upgrade.
+      if (target.kind !== 'path' || reservedName(target) !== undefined) throw new BadRequestError('http entrypoint: this request target cannot be upgraded');
       const { service } = route;
       const denied = deniedBy(single(req.headers['user-agent']), route.policy.wakeFilter);
-      if (service.state !== 'ready') this.admit(route, req, denied);
+      if (service.state !== 'ready') {
+        this.admit(route, target, denied);
+        this.mayHold(route);
+      }
       const release = denied === undefined ? service.acquire() : noop;
       socket.once('close', release);
       if (service.state !== 'ready') {
         await this.hold(route, (abort) => socket.once('close', abort));
         if (socket.destroyed) return;
       }
-      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target });
+      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target, path: target.forward });
     } catch (err) {
       answerUpgradeError(socket, err);
     }
@@ -166,19 +219,34 @@ export class HttpEntrypoint {
 
   /**
    * Throws when this request may not wake the service that is not ready: wake_filter, then
-   * start_endpoint. Only here is the path parsed: a ready service forwards the target as sent.
+   * start_endpoint, which every reading of the path must pass (target.ts). The target is
+   * forwarded as sent either way.
    */
-  private admit(route: HttpRoute, req: IncomingMessage, deniedPattern: string | undefined): void {
+  private admit(route: HttpRoute, target: Extract<RequestTarget, { kind: 'path' }>, deniedPattern: string | undefined): void {
     const { service, policy } = route;
     if (deniedPattern !== undefined) throw new WakeDeniedError(service.name, deniedPattern);
     if (!policy.startEndpoints || !WAKES_ON_REQUEST.has(service.state)) return;
-    const path = requestPath(req.url);
-    if (path === undefined) throw new BadRequestError(`http entrypoint: request target ${JSON.stringify(req.url)} is not a path`);
-    if (!pathMayWake(path, policy.startEndpoints)) throw new NotAStartEndpointError(service.name, path, policy.startEndpoints);
+    const refused = target.readings.find((path) => !pathMayWake(path, policy.startEndpoints ?? []));
+    if (refused !== undefined) throw new NotAStartEndpointError(service.name, refused, policy.startEndpoints);
+  }
+
+  /** Throws when the service already holds as many requests as it may. */
+  private mayHold(route: HttpRoute): void {
+    if (this.held(route.service.name) >= this.limits.heldPerService) {
+      throw new OverLimitError(`service "${route.service.name}" is waking and already holds ${this.limits.heldPerService} requests (limits.held_per_service)`);
+    }
+  }
+
+  /** The one gate every request kind passes: plain, upgrade, any method. */
+  private judge(req: IncomingMessage): { route: HttpRoute; target: RequestTarget } {
+    const route = this.route(req);
+    return { route, target: readTarget(req.url, req.method, req.headers.host) };
   }
 
   private route(req: IncomingMessage): HttpRoute {
     if (!req.headers.host) throw new BadRequestError('http entrypoint: request has no Host header');
+    // RFC 9112 §3.2: two Host lines are a 400; Node would keep the first and drop the other unseen.
+    if (countHeader(req.rawHeaders, 'host') > 1) throw new BadRequestError('http entrypoint: request has more than one Host header');
     const route = this.router.match(req.headers.host);
     if (!route) throw new NoRouteError(req.headers.host);
     if (this.forwarder.cameBack(req)) {
@@ -209,10 +277,21 @@ export class HttpEntrypoint {
   private reserved(req: IncomingMessage, res: ServerResponse, route: HttpRoute, name: string): void {
     const outcome = this.opts.site.reserved(req, res, route.service.name, name);
     if (outcome === 'not_found') throw new NotFoundError(`drowse: no reserved route ${RESERVED}${name}`);
+    if (outcome === 'too_many') throw new OverLimitError(`drowse: too many open event streams (limits.sse_per_service, limits.sse_total)`);
     if (outcome === 'method_not_allowed') {
       throw new MethodNotAllowedError(`drowse: ${RESERVED}${name} does not answer ${req.method ?? 'this method'}`, name === 'events' ? 'GET' : 'GET, HEAD');
     }
   }
+}
+
+function stripUndefined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === name) n++;
+  return n;
 }
 
 function single(v: string | string[] | undefined): string | undefined {

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import type { Logger } from '../../kernel/index.ts';
+import { defaultMaxConnections } from '../http/index.ts';
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
 export interface TcpService {
@@ -27,6 +28,8 @@ export interface TcpEntrypointOptions {
   readonly maxHeld: number;
   /** An open connection keeps the service awake even when silent. */
   readonly openKeepsAwake: boolean;
+  /** Client connections open at once (held or piped); more are closed at once. Default: from the open-files limit, as on HTTP. */
+  readonly maxConnections?: number;
   readonly log: Logger;
 }
 
@@ -40,10 +43,13 @@ export class TcpEntrypoint {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private readonly waiting = new Set<net.Socket>();
+  private clients = 0;
+  private readonly maxConnections: number;
 
   constructor(opts: TcpEntrypointOptions) {
     this.opts = opts;
     this.log = opts.log.child({ entrypoint: 'tcp', service: opts.service.name });
+    this.maxConnections = opts.maxConnections ?? defaultMaxConnections();
   }
 
   /** The bound address, once listening. */
@@ -88,6 +94,16 @@ export class TcpEntrypoint {
 
   private async onConnection(client: net.Socket): Promise<void> {
     const { service } = this.opts;
+    const { maxConnections } = this;
+    // TCP has no way to say "busy"; closing at once is the quick answer, and no upstream socket is spent.
+    if (this.clients >= maxConnections) {
+      this.log.warn({ max_connections: maxConnections }, 'tcp connection closed: limits.max_connections reached');
+      client.on('error', () => undefined);
+      client.destroy();
+      return;
+    }
+    this.clients++;
+    client.once('close', () => this.clients--);
     this.sockets.add(client);
     client.once('close', () => this.sockets.delete(client));
     client.on('error', (err) => this.log.debug({ err: (err as NodeJS.ErrnoException).code ?? err.message }, 'tcp client error'));

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createLogger } from '../kernel/index.ts';
+import { ControlServer, type ControlBackend } from './server.ts';
+
+const log = createLogger({ level: 'silent', format: 'json' }, process.stderr);
+const backend: ControlBackend = {
+  status: () => ({ ok: true }),
+  wake: () => Promise.resolve({}),
+  sleep: () => ({}),
+  hasService: () => false,
+  metrics: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+};
+
+function get(port: number, authorization: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers = authorization === undefined ? {} : { authorization };
+    http.get({ host: '127.0.0.1', port, path: '/health', headers, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+test('the bearer scheme is matched case-insensitively and the token exactly', { timeout: 10_000 }, async (t) => {
+  const server = new ControlServer({ listen: { host: '127.0.0.1', port: 0 }, token: 's3cret', backend, log });
+  await server.start();
+  t.after(() => server.stop());
+  const port = Number(server.where().split(':').pop());
+  for (const ok of ['Bearer s3cret', 'bearer s3cret', 'BEARER s3cret', 'BeArEr  s3cret']) assert.equal(await get(port, ok), 200, ok);
+  for (const bad of [undefined, 'Bearer S3CRET', 'Bearer s3cre', 'Basic s3cret', 'Bearers3cret', 's3cret', 'Bearer s3cret x']) assert.equal(await get(port, bad), 401, String(bad));
+});
+
+test('under umask 000 the control socket is never seen with a mode other than 0660', { timeout: 10_000 }, async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-control-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const socket = path.join(dir, 'run', 'control.sock');
+  // A thread of its own watches the path while the server starts, so it sees what any other process could.
+  const watcher = new Worker(
+    `const { statSync } = require('node:fs'); const { parentPort, workerData } = require('node:worker_threads');
+     const modes = new Set(); const until = Date.now() + 5000;
+     parentPort.postMessage('watching');
+     while (Date.now() < until) { try { modes.add(statSync(workerData).mode & 0o777); if (modes.size > 0 && Date.now() > until - 4000) break; } catch {} }
+     parentPort.postMessage([...modes]);`,
+    { eval: true, workerData: socket },
+  );
+  await new Promise((resolve) => watcher.once('message', resolve));
+  const modes = new Promise<number[]>((resolve) => watcher.once('message', resolve));
+  const old = process.umask(0);
+  const server = new ControlServer({ socket, backend, log });
+  try {
+    await server.start();
+  } finally {
+    process.umask(old);
+  }
+  t.after(() => server.stop());
+  const seen = await modes;
+  assert.ok(seen.length > 0, 'the socket appeared');
+  assert.deepEqual(seen.map((m) => m.toString(8)), ['660']);
+  assert.equal((await fs.stat(socket)).mode & 0o777, 0o660);
+});

@@ -1,0 +1,45 @@
+/**
+ * Loop marks: one random value per forwarded request, live only until the upstream answers (or
+ * the client goes). A request that loops back to drowse arrives while its mark is live; a value an
+ * upstream saw and replays later is already spent, and no long-lived secret ever leaves the process.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Live marks are bounded; past this the oldest go first (they belong to requests long stuck upstream). */
+const MAX_LIVE = 65_536;
+
+/** The set of marks of requests in flight to an upstream. */
+export class LoopMarks {
+  private readonly live = new Set<string>();
+  private readonly max: number;
+
+  constructor(max = MAX_LIVE) {
+    this.max = max;
+  }
+
+  /** A fresh mark, live until spent. */
+  issue(): string {
+    const mark = randomBytes(16).toString('base64url');
+    if (this.live.size >= this.max) {
+      const oldest = this.live.values().next().value;
+      if (oldest !== undefined) this.live.delete(oldest);
+    }
+    this.live.add(mark);
+    return mark;
+  }
+
+  /** True when `header` is a mark still live. */
+  has(header: string | string[] | undefined): boolean {
+    return typeof header === 'string' && this.live.has(header);
+  }
+
+  /** Ends a mark's life; later requests carrying it are not loops. Idempotent. */
+  spend(header: string | string[] | undefined): void {
+    if (typeof header === 'string') this.live.delete(header);
+  }
+
+  /** Marks live right now. */
+  get size(): number {
+    return this.live.size;
+  }
+}
