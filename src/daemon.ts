@@ -222,6 +222,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
           name: s.name,
           state: s.state,
           inFlight: s.status().in_flight,
+          backoffSeconds: s.retryAt === undefined ? 0 : Math.ceil((s.retryAt - Date.now()) / 1000),
           held: (this.http?.held(s.name) ?? 0) + (this.tcp.get(s.name)?.heldCount ?? 0),
           ...(stats ? { cpuPercent: stats.cpu_percent, memoryBytes: stats.memory_bytes } : {}),
         };

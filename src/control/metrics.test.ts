@@ -7,7 +7,7 @@ const snapshot: MetricsSnapshot = {
   providers: [{ name: 'local', online: true }, { name: 'nas', online: false }],
   services: [
     { name: 'web', state: 'ready', inFlight: 2, held: 0, cpuPercent: 12.5, memoryBytes: 50_000_000 },
-    { name: 'db', state: 'asleep', inFlight: 0, held: 3 },
+    { name: 'db', state: 'error', inFlight: 0, held: 3, backoffSeconds: 40 },
   ],
   disks: [{ provider: 'local', images: 1000, containers: 10, volumes: 100, buildCache: 0 }],
 };
@@ -42,12 +42,14 @@ test('gauges come from the snapshot at scrape time', async () => {
   const { body } = await m.render();
   assert.match(body, /^drowse_provider_up\{provider="local"\} 1$/m);
   assert.match(body, /^drowse_provider_up\{provider="nas"\} 0$/m);
-  assert.match(body, /^drowse_service_state\{service="db",state="asleep"\} 1$/m);
+  assert.match(body, /^drowse_service_state\{service="db",state="error"\} 1$/m);
   assert.match(body, /^drowse_service_state\{service="db",state="ready"\} 0$/m);
+  assert.match(body, /^drowse_wake_backoff_seconds\{service="db"\} 40$/m);
+  assert.match(body, /^drowse_wake_backoff_seconds\{service="web"\} 0$/m);
   assert.match(body, /^drowse_in_flight\{service="web"\} 2$/m);
   assert.match(body, /^drowse_requests_held\{service="db"\} 3$/m);
   assert.match(body, /^drowse_service_cpu_percent\{service="web"\} 12\.5$/m);
   assert.match(body, /^drowse_service_memory_bytes\{service="web"\} 50000000$/m);
-  assert.doesNotMatch(body, /drowse_service_memory_bytes\{service="db"\}/, 'no memory for a sleeping service');
+  assert.doesNotMatch(body, /drowse_service_memory_bytes\{service="db"\}/, 'no memory for a service that is not awake');
   assert.match(body, /^drowse_engine_disk_bytes\{provider="local",kind="images"\} 1000$/m);
 });

@@ -14,6 +14,8 @@ export interface MetricsSnapshot {
     readonly state: string;
     readonly inFlight: number;
     readonly held: number;
+    /** Seconds until requests may wake it again after failed wakes; 0 when no backoff holds them. */
+    readonly backoffSeconds?: number;
     readonly cpuPercent?: number;
     readonly memoryBytes?: number;
   }[];
@@ -88,6 +90,7 @@ export class Metrics {
       });
     perService('drowse_in_flight', 'Requests and connections in flight.', (s) => s.inFlight);
     perService('drowse_requests_held', 'Requests and connections held while the service wakes.', (s) => s.held);
+    perService('drowse_wake_backoff_seconds', 'Seconds until requests may wake the service again after failed wakes (0: no backoff).', (s) => s.backoffSeconds ?? 0);
     perService('drowse_service_cpu_percent', 'CPU use of an awake service (100 = one CPU).', (s) => s.cpuPercent);
     perService('drowse_service_memory_bytes', 'Memory of an awake service, without inactive page cache.', (s) => s.memoryBytes);
     new Gauge({

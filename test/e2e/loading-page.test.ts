@@ -82,7 +82,8 @@ test('a wake that fails shows the error in words and a retry button that wakes a
   const port = await freePort();
   const container = await runContainer(t, { image, cmd: ['sh', '-c', 'sleep 1; exit 3'], start: false });
   const events = await recordDockerEvents(t, container);
-  const drowse = await startDrowse(t, yaml(container, port, '    wake_timeout: 60s\n'));
+  // A short backoff: the retry button waits it out before it may start the second wake.
+  const drowse = await startDrowse(t, yaml(container, port, '    wake_timeout: 60s\n'), { wakeBackoff: { initialMs: 2_000, maxMs: 2_000 } });
   const page = await browser.newPage({ colorScheme: 'dark' });
   const problems = watchProblems(page);
 
@@ -95,6 +96,13 @@ test('a wake that fails shows the error in words and a retry button that wakes a
   assert.equal(await stepStatus(page, 'probing'), 'failed');
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(16, 19, 28)', 'dark theme');
   await page.screenshot({ path: await artifactPath('loading-page-error.png'), fullPage: true });
+
+  assert.match(String(await page.textContent('#retry-note')), /The next try can start in \d+ s/, 'the backoff is shown');
+  assert.equal(await page.getAttribute('#retry', 'aria-disabled'), 'true', 'the retry waits out the backoff');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#retry:not([aria-disabled])', { timeout: 10_000 });
+  assert.equal(await page.isHidden('#retry-note'), true);
+  assert.equal(events.count('start'), 1, 'a press during the backoff started nothing');
 
   // Retry from the keyboard: the page reloads and a second wake runs (and fails the same way).
   await page.keyboard.press('Enter');
