@@ -11,7 +11,7 @@ import { checksFor } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, Metrics, defaultControlSocket, type ControlBackend, type MetricsSnapshot } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import { Redactor, type Logger } from './kernel/index.ts';
+import { MAX_TIMER_MS, Redactor, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -322,7 +322,9 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       }
     };
     walk(sc.dependsOn);
-    return sc.wakeTimeoutMs + [...seen].reduce((sum, n) => sum + (byName.get(n)?.wakeTimeoutMs ?? 0), 0);
+    const budget = sc.wakeTimeoutMs + [...seen].reduce((sum, n) => sum + (byName.get(n)?.wakeTimeoutMs ?? 0), 0);
+    // Held requests wait on plain timers, which Node cuts to 1 ms past 2^31 ms; no wake needs 24 days.
+    return Math.min(budget, MAX_TIMER_MS);
   }
 
   private refOf(sc: ServiceConfig) {

@@ -335,12 +335,12 @@ export const configSchema = z
         max_connections: count(1)
           .optional()
           .describe('Open client connections on the HTTP entrypoint (more are answered 503) and on each TCP route (more are closed). Default: half the open-files limit less 128 (448 under 1024).'),
-        header_timeout: duration('A client must send its request headers within this long, or gets 408.').default('10s'),
-        keep_alive_timeout: duration('An idle keep-alive client connection is closed after this long.').default('5s'),
+        header_timeout: duration('A client must send its request headers within this long, or gets 408.', { max: '1h' }).default('10s'),
+        keep_alive_timeout: duration('An idle keep-alive client connection is closed after this long.', { max: '1h' }).default('5s'),
         held_per_service: count(1).default(1000).describe('Requests held per service while it wakes; more get 503 at once.'),
         sse_per_service: count(1).default(64).describe('Open /__drowse/events streams per service; more get 503.'),
         sse_total: count(1).default(512).describe('Open /__drowse/events streams over all services; more get 503.'),
-        sse_lifetime: duration('An event stream is ended after this long; browsers reconnect by themselves and miss nothing.').default('10m'),
+        sse_lifetime: duration('An event stream is ended after this long; browsers reconnect by themselves and miss nothing.', { max: '24h' }).default('10m'),
       })
       .strict()
       .prefault({})

@@ -1,5 +1,5 @@
 export { createLogger, silentLogger, type Logger, type LogOptions } from './log.ts';
-export { systemClock, type Clock } from './clock.ts';
+export { systemClock, setLongTimeout, MAX_TIMER_MS, type Clock } from './clock.ts';
 export { formatDuration } from './duration.ts';
 export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, type AttemptContext, type SupervisedLoopOptions } from './backoff.ts';
 export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';

@@ -315,3 +315,15 @@ test('a wake that times out tells the public how long it waited and the operator
   assert.match(service.status().reason ?? '', /wake timed out after 1s/);
   assert.equal(service.publicStatus().notice, 'app did not become ready within 1s');
 });
+
+test('an idle timeout of 30 days keeps the service awake instead of overflowing into an immediate stop', async () => {
+  const provider = new ScriptedProvider();
+  const service = new Service({ config: config({ idleTimeoutMs: 30 * 24 * 3_600_000 }), provider, ref: { provider: 'fake', id: WORKLOAD }, readiness: async () => undefined, log: silentLogger() });
+  await service.whenReady();
+  service.acquire()();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(service.state, 'ready');
+  assert.deepEqual(provider.calls, ['start'], 'no stop');
+  assert.ok(Date.parse(service.status().sleeps_at ?? '') - Date.now() > 29 * 24 * 3_600_000);
+  service.stop();
+});
