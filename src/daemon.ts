@@ -11,7 +11,7 @@ import { checksFor } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, Metrics, defaultControlSocket, type ControlBackend, type MetricsSnapshot } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import { MAX_TIMER_MS, Redactor, type Logger } from './kernel/index.ts';
+import { MAX_TIMER_MS, Redactor, WarnLimiter, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -48,6 +48,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   private readonly startedAt = Date.now();
   private readonly metricsRegistry = new Metrics(() => this.metricsSnapshot());
   private stopped = false;
+  private readonly warnings = new WarnLimiter();
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -176,7 +177,10 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     if (!ref || !slot) return;
     slot.provider.status(ref).then(
       (st) => s.observe(st.state),
-      (err: unknown) => this.log.warn({ service: s.name, provider: ref.provider, err }, 'reading workload state failed'),
+      (err: unknown) => {
+        const limited = this.warnings.allow(`refresh:${s.name}`);
+        if (limited) this.log.warn({ service: s.name, provider: ref.provider, err: err instanceof Error ? err.message : String(err), suppressed: limited.suppressed }, 'reading workload state failed');
+      },
     );
   }
 

@@ -3,3 +3,4 @@ export { systemClock, setLongTimeout, MAX_TIMER_MS, type Clock } from './clock.t
 export { formatDuration } from './duration.ts';
 export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, type AttemptContext, type SupervisedLoopOptions } from './backoff.ts';
 export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
+export { WarnLimiter } from './limiter.ts';

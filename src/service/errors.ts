@@ -29,7 +29,10 @@ export class WakeFailedError extends Error {
 
   /** Whole seconds until the backoff ends (at least 1), or undefined without one. */
   retryAfterSeconds(now = Date.now()): number | undefined {
-    return this.retryAt === undefined ? undefined : Math.max(1, Math.ceil((this.retryAt - now) / 1000));
+    if (this.retryAt === undefined) return undefined;
+    // Waiting for a missing workload to appear has no end time; a minute is a polite re-ask.
+    if (!Number.isFinite(this.retryAt)) return 60;
+    return Math.max(1, Math.ceil((this.retryAt - now) / 1000));
   }
 }
 

@@ -293,7 +293,7 @@ test('what anyone may see of a failed wake names the service only: no workload, 
   await assert.rejects(service.whenReady());
   const pub = JSON.stringify([service.publicStatus(), events.filter((e) => e.type !== 'error'), events.map((e) => [e.message, e.error])]);
   for (const secret of [WORKLOAD, 's3cret', 'healthz', '127.0.0.1', 'fake']) assert.equal(pub.includes(secret), false, `${secret} in ${pub}`);
-  assert.deepEqual(Object.keys(service.publicStatus()).sort(), ['notice', 'retry_at', 'service', 'since', 'state']);
+  assert.deepEqual(Object.keys(service.publicStatus()).sort(), ['name', 'notice', 'retry_at', 'since', 'state']);
   const error = events.find((e) => e.type === 'error');
   assert.equal(error?.error, 'app could not start: it exited with exit code 3 while waking');
   assert.match(error?.detail ?? '', /app-ctr-7f3 exited with exit code 3/, 'the operator still gets the detail');

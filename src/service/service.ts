@@ -2,7 +2,7 @@
  * The per-service watcher: feeds events to the pure state machine and performs its effects —
  * the single-flight wake, the stop, the idle timer and the waiting clients.
  */
-import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
+import { isNotFound, type Provider, type WorkloadRef, type WorkloadState } from '../provider/index.ts';
 import { formatHostPort, type ServiceConfig } from '../config/index.ts';
 import { waitUntilReady, defaultPoll, LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
@@ -35,7 +35,7 @@ export interface ServiceOptions {
 
 /** What anyone may see of a service (/__drowse/status, the loading page): its state in words, nothing of its insides. */
 export interface PublicServiceStatus {
-  readonly service: string;
+  readonly name: string;
   readonly state: ServiceState;
   readonly since: string;
   /** Why it is in `error`, as a sentence a visitor may read. */
@@ -116,6 +116,8 @@ export class Service {
   private readonly nudges = new EventTarget();
   /** Aborted by stop(): a daemon shutting down abandons its wakes and leaves workloads as they are. */
   private readonly lifetime = new AbortController();
+  /** The provider question of confirmRunning() in flight, shared by every refused request. */
+  private confirming: Promise<boolean> | undefined;
 
   constructor(opts: ServiceOptions) {
     this.opts = opts;
@@ -185,7 +187,10 @@ export class Service {
     this.dispatch({ type: 'wake', at: this.clock.now(), ...(opts.force ? { force: true } : {}) });
   }
 
-  /** When requests may wake the service again, while a backoff holds them off; else undefined. */
+  /**
+   * When requests may wake the service again, while a backoff holds them off; Infinity while its
+   * workload is missing; else undefined.
+   */
   get retryAt(): number | undefined {
     const at = this.snap.retryAt;
     return at !== undefined && at > this.clock.now() && this.snap.state !== 'ready' && this.snap.state !== 'waking' ? at : undefined;
@@ -272,13 +277,32 @@ export class Service {
   publicStatus(): PublicServiceStatus {
     const retryAt = this.retryAt;
     return {
-      service: this.name,
+      name: this.name,
       state: this.snap.state,
       since: new Date(this.since).toISOString(),
       ...(this.snap.state === 'error' && this.snap.notice !== undefined ? { notice: this.snap.notice } : {}),
-      ...(retryAt === undefined ? {} : { retry_at: new Date(retryAt).toISOString() }),
+      ...(retryAt === undefined || !Number.isFinite(retryAt) ? {} : { retry_at: new Date(retryAt).toISOString() }),
       ...(this.lastWakeMs === undefined ? {} : { last_wake_ms: this.lastWakeMs }),
     };
+  }
+
+  /**
+   * Asks the provider whether the workload still runs, because its upstream refused a connection
+   * while the service was ready. When it does not, the service takes the news as if from an event
+   * (ready → asleep), so the next request wakes it. Concurrent callers share one question.
+   */
+  confirmRunning(): Promise<boolean> {
+    this.confirming ??= this.opts.provider.status(this.opts.ref, this.lifetime.signal).then(
+      (st) => {
+        if (st.state !== 'running') this.observe(st.state);
+        return st.state === 'running';
+      },
+      // An engine that cannot answer is no evidence either way: the refusal stands as the answer.
+      () => true,
+    ).finally(() => {
+      this.confirming = undefined;
+    });
+    return this.confirming;
   }
 
   /** Subscribes to this service's wake events; returns the unsubscribe. */
@@ -297,7 +321,7 @@ export class Service {
       ...(this.snap.reason === undefined ? {} : { reason: this.snap.reason }),
       ...(this.snap.notice === undefined ? {} : { notice: this.snap.notice }),
       ...(this.snap.failures === undefined ? {} : { wake_failures: this.snap.failures }),
-      ...(this.retryAt === undefined ? {} : { retry_at: iso(this.retryAt) }),
+      ...(this.retryAt === undefined ? {} : Number.isFinite(this.retryAt) ? { retry_at: iso(this.retryAt) } : { retry_at: 'when the workload exists' }),
       provider: this.opts.ref.provider,
       workload: this.opts.ref.id,
       ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: formatHostPort(this.config.tcp.target) } : {}),
@@ -404,8 +428,11 @@ export class Service {
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
       const failure = deadline.signal.aborted ? wakeFailure(this.name, err, { budget: timeout, ...lastCheck(err) }) : wakeFailure(this.name, err);
-      const retryAt = this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
-      this.log.warn({ phase: 'wake', err, retry_at: new Date(retryAt).toISOString() }, 'wake failed');
+      // A missing workload is not looked for again until the provider reports it: no inspect per request.
+      const retryAt = isMissing(err) ? Infinity : this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
+      // Failures drowse understands are one line with their reason; only a surprise gets a stack.
+      const why = isExpected(err) ? { reason: failure.detail } : { reason: failure.detail, err };
+      this.log.warn({ phase: 'wake', ...why, ...(Number.isFinite(retryAt) ? { retry_at: new Date(retryAt).toISOString() } : { retry: 'when the workload exists' }) }, 'wake failed');
       this.dispatch({ type: 'wake_failed', reason: failure.detail, notice: failure.notice, retryAt });
     } finally {
       this.clock.clearTimeout(timer);
@@ -509,7 +536,7 @@ export class Service {
   }
 
   private emit(type: WakeEventType, message: string, error?: string, dependency?: string, reason?: SleepReason, detail?: string): void {
-    const retryAt = type === 'error' ? this.retryAt : undefined;
+    const retryAt = type === 'error' && Number.isFinite(this.retryAt) ? this.retryAt : undefined;
     const event: WakeEvent = {
       id: this.nextEventId++,
       service: this.name,
@@ -530,6 +557,16 @@ export class Service {
       }
     }
   }
+}
+
+/** True when the wake failed because the workload does not exist (or was removed while waking). */
+function isMissing(err: unknown): boolean {
+  return err instanceof WorkloadMissingError || (err instanceof WorkloadExitedError && err.removed) || isNotFound(err);
+}
+
+/** Failures with a known cause, whose stack says nothing the reason does not. */
+function isExpected(err: unknown): boolean {
+  return err instanceof WorkloadMissingError || err instanceof WorkloadExitedError || err instanceof DependencyFailedError || err instanceof WakeTimeoutError || isNotFound(err);
 }
 
 /** A timeout says what the last readiness check saw, so "timed out" is never the whole story. */

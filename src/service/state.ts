@@ -19,7 +19,10 @@ export interface Snapshot {
   readonly notice?: string;
   /** Wakes that failed in a row; a successful wake resets it. */
   readonly failures?: number;
-  /** After a failed wake, requests may not start another before this time (ms since the epoch). */
+  /**
+   * After a failed wake, requests may not start another before this time (ms since the epoch);
+   * Infinity when the workload was missing: then only news of it from the provider ends the wait.
+   */
   readonly retryAt?: number;
 }
 
@@ -92,7 +95,9 @@ const heldOff = (s: Snapshot, e: { at: number; force?: boolean }) => !e.force &&
 const awake = (w: WorkloadState) => w === 'running';
 
 /** The whole lifecycle. Events that make no sense in a state (stale results, duplicates) leave it unchanged. */
-export function transition(s: Snapshot, e: ServiceEvent): Step {
+export function transition(from: Snapshot, e: ServiceEvent): Step {
+  // A workload found missing is not looked for again (retryAt: Infinity) until its provider reports it exists.
+  const s = e.type === 'observed' && from.retryAt === Infinity && e.workload !== 'missing' ? withoutRetry(from) : from;
   switch (s.state) {
     case 'asleep':
       switch (e.type) {
@@ -191,6 +196,11 @@ export function transition(s: Snapshot, e: ServiceEvent): Step {
     default:
       return unreachable(s.state);
   }
+}
+
+function withoutRetry(s: Snapshot): Snapshot {
+  const { retryAt: _gone, ...rest } = s;
+  return rest;
 }
 
 function unreachable(x: never): never {

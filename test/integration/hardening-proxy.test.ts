@@ -44,6 +44,20 @@ class FakeService {
   publicStatus(): { state: string } {
     return { state: this.state };
   }
+  /** Whether the workload runs; confirmRunning() reports it, and a service that learns it stopped is asleep. */
+  running = true;
+  confirms = 0;
+  async confirmRunning(): Promise<boolean> {
+    this.confirms++;
+    if (!this.running) this.state = 'asleep';
+    return this.running;
+  }
+  /** Makes the service ready and releases every held request. */
+  becomeReady(): void {
+    this.state = 'ready';
+    for (const resolve of this.waiting) resolve();
+    this.waiting.clear();
+  }
 }
 
 /** An upstream that records the raw request target of every request and answers 200 "upstream". */
@@ -485,4 +499,44 @@ test('the default connection cap is half of the open-files limit less 128', () =
   assert.equal(defaultMaxConnections(limits('unlimited')), 65_536);
   assert.equal(defaultMaxConnections(limits('100')), 16);
   assert.equal(defaultMaxConnections(''), 1_000, 'no limits to read');
+});
+
+test('a refused upstream whose workload died is held through a new wake and sent again, instead of answered 502', TIMEOUT, async (t) => {
+  // Take a free port and close it: connections to it are refused, as to a container just killed.
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const h = await startEntrypoint(t, port);
+  const service = h.services.get('app')!;
+  service.running = false;
+
+  const answers = Promise.all(Array.from({ length: 4 }, (_, i) => request({ port: h.port, host: 'app.test', path: `/after-kill/${i}` })));
+  await waitFor(() => service.wakes >= 1, { timeoutMs: 5_000, message: 'a refused request wakes the service' });
+  assert.equal(service.state, 'asleep');
+  // The "new wake": the app listens again on the same port.
+  const upstream = http.createServer((req, res) => res.end(`again ${req.url}`));
+  await new Promise<void>((resolve) => upstream.listen(port, '127.0.0.1', resolve));
+  t.after(() => upstream.close());
+  service.becomeReady();
+
+  const done = await answers;
+  assert.deepEqual(done.map((a) => a.status), [200, 200, 200, 200]);
+  assert.deepEqual(done.map((a) => a.body), [0, 1, 2, 3].map((i) => `again /after-kill/${i}`));
+});
+
+test('a refused upstream whose workload still runs, or a refused request with a body, is still 502', TIMEOUT, async (t) => {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const h = await startEntrypoint(t, port);
+  const service = h.services.get('app')!;
+
+  assert.equal((await request({ port: h.port, host: 'app.test', path: '/' })).status, 502, 'the app itself refuses');
+  assert.equal(service.confirms, 1);
+  service.running = false;
+  const post = await request({ port: h.port, host: 'app.test', path: '/', method: 'POST', body: 'x=1' });
+  assert.equal(post.status, 502, 'a body already read cannot be sent again');
+  assert.equal(service.confirms, 1, 'nothing asked for a request that cannot be resent');
 });

@@ -57,7 +57,7 @@ test('a failed wake whose probe URL holds a secret shows visitors a notice, and 
   for (const hidden of [SECRET, container, '/status/503', `127.0.0.1:${port}`, 'local', 'docker']) {
     assert.equal(publicText.includes(hidden), false, `public surfaces show ${JSON.stringify(hidden)}`);
   }
-  assert.deepEqual(Object.keys(status.json<object>()).sort(), ['notice', 'retry_at', 'service', 'since', 'state']);
+  assert.deepEqual(Object.keys(status.json<object>()).sort(), ['name', 'notice', 'retry_at', 'since', 'state']);
 
   const control = (await controlRequest({ socket: drowse.controlSocket }, 'GET', '/status')) as { services: { reason?: string }[] };
   const reason = control.services[0]?.reason ?? '';

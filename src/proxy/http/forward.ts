@@ -6,9 +6,9 @@
  * the upstream dies mid-response (the library would leave it hanging).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import type { Logger } from '../../kernel/index.ts';
+import { WarnLimiter, type Logger } from '../../kernel/index.ts';
 import { answerError } from './answer.ts';
 import { UpstreamError } from './errors.ts';
 import { LoopMarks } from './loop.ts';
@@ -19,6 +19,11 @@ export interface ForwardTarget {
   readonly target: URL;
   /** The origin-form request target to send, as the client sent it. */
   readonly path: string;
+  /**
+   * Called instead of answering 502 when the upstream refused the connection and the request had
+   * no body: nothing reached the app, so the entrypoint may hold the request and send it again.
+   */
+  readonly onRefused?: () => void;
 }
 
 /**
@@ -35,14 +40,21 @@ export class Forwarder {
   private readonly agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, scheduling: 'lifo' });
   private readonly proxy = createProxyServer({ agent: this.agent, xfwd: false, ws: true, changeOrigin: false });
   private readonly log: Logger;
+  private readonly warnings = new WarnLimiter();
   private readonly marks = new LoopMarks();
 
   constructor(log: Logger) {
     this.log = log;
     this.proxy.on('error', (err, req, resOrSocket) => {
       const t = targetOf.get(req);
+      if (t?.onRefused && resOrSocket instanceof http.ServerResponse && !resOrSocket.headersSent && refusedBeforeSending(err, req)) {
+        t.onRefused();
+        return;
+      }
       const upstream = new UpstreamError(t?.service ?? 'unknown', { cause: err });
-      this.log.warn({ service: t?.service, err: errorCode(err) }, 'upstream request failed');
+      // A dead upstream fails every request; one line a minute per service says it.
+      const limited = this.warnings.allow(`upstream:${t?.service ?? ''}`);
+      if (limited) this.log.warn({ service: t?.service, err: errorCode(err), suppressed: limited.suppressed }, 'upstream request failed');
       if (resOrSocket instanceof http.ServerResponse) answerError(req, resOrSocket, upstream);
       else resOrSocket.destroy();
     });
@@ -70,6 +82,12 @@ export class Forwarder {
   web(req: IncomingMessage, res: ServerResponse, to: ForwardTarget): void {
     this.prepare(req, to, res);
     this.proxy.web(req, res, { target: to.target, ssl: upstreamRequest(to.path) });
+  }
+
+  /** Sends a bodiless request again after a refused first try (its stream has ended, so an empty one stands in). */
+  resend(req: IncomingMessage, res: ServerResponse, to: ForwardTarget): void {
+    this.prepare(req, to, res);
+    this.proxy.web(req, res, { target: to.target, ssl: upstreamRequest(to.path), buffer: Readable.from([]) });
   }
 
   /** Forwards a WebSocket (or other) upgrade. */
@@ -101,6 +119,16 @@ export class Forwarder {
  */
 function upstreamRequest(path: string): object {
   return Object.defineProperty({ insecureHTTPParser: true }, 'path', { enumerable: true, get: () => path, set: () => undefined });
+}
+
+/**
+ * A refused connect means the upstream received nothing. Only a request without a body can be sent
+ * again: a body already read from the client is gone.
+ */
+function refusedBeforeSending(err: Error, req: IncomingMessage): boolean {
+  if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 function setForwarded(req: IncomingMessage): void {

@@ -6,13 +6,13 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { HeldTooLongError } from '../../service/index.ts';
-import { formatDuration, type Logger } from '../../kernel/index.ts';
+import { formatDuration, WarnLimiter, type Logger } from '../../kernel/index.ts';
 import { isPageNavigation } from '../../loading/index.ts';
 import { Router } from './router.ts';
-import { Forwarder } from './forward.ts';
+import { Forwarder, type ForwardTarget } from './forward.ts';
 import { answerError, answerUpgradeError } from './answer.ts';
 import { capConnections, defaultMaxConnections } from './connections.ts';
-import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, WakeDeniedError } from './errors.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, UpstreamError, WakeDeniedError } from './errors.ts';
 import { deniedBy, pathMayWake, type WakePolicy } from './gate.ts';
 import { readTarget, reservedName, type RequestTarget } from './target.ts';
 
@@ -23,6 +23,11 @@ export interface HttpService {
   wake(): void;
   acquire(): () => void;
   whenReady(signal: AbortSignal): Promise<void>;
+  /**
+   * Asks the provider whether the workload still runs (its upstream just refused a connection);
+   * when it does not, the service learns it and is no longer ready. Resolves with the answer.
+   */
+  confirmRunning(): Promise<boolean>;
 }
 
 /** What drowse serves itself on a service's host: the loading page and the /__drowse/ routes. */
@@ -79,6 +84,7 @@ const noop = () => undefined;
 export class HttpEntrypoint {
   private readonly opts: HttpEntrypointOptions;
   private readonly log: Logger;
+  private readonly warnings = new WarnLimiter();
   private readonly router: Router<HttpRoute>;
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
@@ -125,7 +131,11 @@ export class HttpEntrypoint {
       // Clients get the strict parser (request smuggling defences); only upstream answers are parsed leniently.
       insecureHTTPParser: false,
     });
-    this.openConnections = capConnections(server, maxConnections, () => this.log.warn({ max_connections: maxConnections }, 'connection refused: limits.max_connections reached'));
+    this.openConnections = capConnections(server, maxConnections, () => {
+      // A flood is exactly when a line per refused connection would hurt most.
+      const limited = this.warnings.allow('max_connections');
+      if (limited) this.log.warn({ max_connections: maxConnections, suppressed: limited.suppressed }, 'connection refused: limits.max_connections reached');
+    });
     server.on('request', (req, res) => void this.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => void this.onUpgrade(req, socket, head));
     // CONNECT asks for a tunnel; drowse is a reverse proxy, not a forward one.
@@ -187,7 +197,24 @@ export class HttpEntrypoint {
         await this.hold(route, (abort) => res.once('close', abort));
         if (res.destroyed) return;
       }
-      this.forwarder.web(req, res, { service: service.name, target: route.target, path: target.forward });
+      const to = { service: service.name, target: route.target, path: target.forward };
+      this.forwarder.web(req, res, { ...to, onRefused: () => void this.recover(route, req, res, to) });
+    } catch (err) {
+      if (!res.destroyed) answerError(req, res, err);
+    }
+  }
+
+  /**
+   * The upstream refused a request that sent it nothing. A workload killed while ready looks like
+   * this until its die event arrives: if it no longer runs, the request is held through a new wake
+   * and sent again, rather than answered 502. Once only: a second refusal is the app's own answer.
+   */
+  private async recover(route: HttpRoute, req: IncomingMessage, res: ServerResponse, to: ForwardTarget): Promise<void> {
+    try {
+      if (await route.service.confirmRunning()) throw new UpstreamError(route.service.name, { cause: Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }) });
+      await this.hold(route, (abort) => res.once('close', abort));
+      if (res.destroyed) return;
+      this.forwarder.resend(req, res, to);
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }
@@ -251,7 +278,8 @@ export class HttpEntrypoint {
     if (!route) throw new NoRouteError(req.headers.host);
     if (this.forwarder.cameBack(req)) {
       const err = new LoopDetectedError(route.service.name, route.target.origin);
-      this.log.error({ service: route.service.name, target: route.target.origin }, 'proxy loop: the target leads back to drowse');
+      const limited = this.warnings.allow(`loop:${route.service.name}`);
+      if (limited) this.log.error({ service: route.service.name, target: route.target.origin, suppressed: limited.suppressed }, 'proxy loop: the target leads back to drowse');
       throw err;
     }
     return route;

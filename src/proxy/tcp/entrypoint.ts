@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { once } from 'node:events';
-import type { Logger } from '../../kernel/index.ts';
+import { WarnLimiter, type Logger } from '../../kernel/index.ts';
 import { defaultMaxConnections } from '../http/index.ts';
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
@@ -40,6 +40,7 @@ const TOUCH_EVERY_MS = 500;
 export class TcpEntrypoint {
   private readonly opts: TcpEntrypointOptions;
   private readonly log: Logger;
+  private readonly warnings = new WarnLimiter();
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private readonly waiting = new Set<net.Socket>();
@@ -97,7 +98,8 @@ export class TcpEntrypoint {
     const { maxConnections } = this;
     // TCP has no way to say "busy"; closing at once is the quick answer, and no upstream socket is spent.
     if (this.clients >= maxConnections) {
-      this.log.warn({ max_connections: maxConnections }, 'tcp connection closed: limits.max_connections reached');
+      const limited = this.warnings.allow('max_connections');
+      if (limited) this.log.warn({ max_connections: maxConnections, suppressed: limited.suppressed }, 'tcp connection closed: limits.max_connections reached');
       client.on('error', () => undefined);
       client.destroy();
       return;
@@ -111,7 +113,8 @@ export class TcpEntrypoint {
     client.once('close', () => release());
     if (service.state !== 'ready') {
       if (this.waiting.size >= this.opts.maxHeld) {
-        this.log.warn({ held: this.waiting.size, max_held: this.opts.maxHeld }, 'tcp connection closed: too many held connections');
+        const limited = this.warnings.allow('max_held');
+        if (limited) this.log.warn({ held: this.waiting.size, max_held: this.opts.maxHeld, suppressed: limited.suppressed }, 'tcp connection closed: too many held connections');
         client.destroy();
         return;
       }
