@@ -540,3 +540,29 @@ test('a refused upstream whose workload still runs, or a refused request with a 
   assert.equal(post.status, 502, 'a body already read cannot be sent again');
   assert.equal(service.confirms, 1, 'nothing asked for a request that cannot be resent');
 });
+
+test('a TCP connection refused by the target of a workload that died is held through a new wake and connected again', TIMEOUT, async (t) => {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const service = Object.assign(new FakeService('db'), { touch: () => undefined });
+  service.running = false;
+  const tcp = new TcpEntrypoint({ listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port }, service, wakeTimeoutMs: 5_000, maxHeld: 10, openKeepsAwake: false, log });
+  await tcp.start();
+  t.after(() => tcp.stop(0));
+
+  const client = net.connect(tcp.address().port, '127.0.0.1');
+  t.after(() => client.destroy());
+  client.write('hello before the wake');
+  await waitFor(() => service.wakes >= 1, { timeoutMs: 5_000, message: 'the refused connect wakes the service' });
+  const echo = net.createServer((s) => s.pipe(s));
+  await new Promise<void>((resolve) => echo.listen(port, '127.0.0.1', resolve));
+  t.after(() => echo.close());
+  service.becomeReady();
+  const got = await new Promise<string>((resolve, reject) => {
+    client.once('data', (d: Buffer) => resolve(d.toString()));
+    client.once('close', () => reject(new Error('closed instead of connected')));
+  });
+  assert.equal(got, 'hello before the wake', 'the early bytes reached the woken target intact');
+});

@@ -16,6 +16,8 @@ export interface TcpService {
   acquire(): () => void;
   touch(): void;
   whenReady(signal: AbortSignal): Promise<void>;
+  /** Asks whether the workload still runs (its target refused); when not, the service is no longer ready. */
+  confirmRunning(): Promise<boolean>;
 }
 
 /** Options for one TCP entrypoint. */
@@ -138,6 +140,19 @@ export class TcpEntrypoint {
     this.pipe(client);
   }
 
+  /** After a refused connect: if the workload no longer runs, hold the client through a new wake and connect again, once. */
+  private async recover(client: net.Socket): Promise<void> {
+    try {
+      if (await this.opts.service.confirmRunning()) throw new Error('the target refused the connection');
+      await this.hold(client);
+    } catch (err) {
+      this.log.info({ err: err instanceof Error ? err.message : String(err) }, 'tcp connection closed: target refused');
+      client.destroy();
+      return;
+    }
+    if (!client.destroyed) this.pipe(client, true);
+  }
+
   private async hold(client: net.Socket): Promise<void> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new Error(`wake took longer than ${this.opts.wakeTimeoutMs}ms`)), this.opts.wakeTimeoutMs);
@@ -151,20 +166,33 @@ export class TcpEntrypoint {
     }
   }
 
-  private pipe(client: net.Socket): void {
+  private pipe(client: net.Socket, retried = false): void {
     const { target, service } = this.opts;
     const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     this.sockets.add(upstream);
     upstream.once('close', () => this.sockets.delete(upstream));
+    let connected = false;
+    let recovering = false;
     const fail = (err: Error) => {
-      this.log.debug({ err: (err as NodeJS.ErrnoException).code ?? err.message }, 'tcp upstream error');
+      const code = (err as NodeJS.ErrnoException).code;
+      this.log.debug({ err: code ?? err.message }, 'tcp upstream error');
+      // Refused before anything was piped: the client's bytes still wait unread, so a workload that
+      // died under a ready service (its die event not yet seen) can be woken and the connect retried.
+      if (!connected && !retried && code === 'ECONNREFUSED') {
+        recovering = true;
+        upstream.destroy();
+        void this.recover(client);
+        return;
+      }
       client.destroy();
       upstream.destroy();
     };
     upstream.on('error', fail);
     client.on('error', () => upstream.destroy());
     client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
+    upstream.once('close', () => {
+      if (!recovering) client.destroy();
+    });
     let touchedAt = 0;
     const touch = () => {
       const now = Date.now();
@@ -173,6 +201,7 @@ export class TcpEntrypoint {
       service.touch();
     };
     upstream.once('connect', () => {
+      connected = true;
       client.on('data', touch);
       upstream.on('data', touch);
       client.pipe(upstream);
