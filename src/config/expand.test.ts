@@ -94,3 +94,20 @@ test('every value taken from the environment, and the control token, is listed a
   assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
   assert.deepEqual([...(result.config.secrets ?? [])].sort(), ['file-token-123', 'k3y-from-env']);
 });
+
+test('problems never quote a value that came from the environment', () => {
+  const yaml = [
+    'services:',
+    '  app:',
+    '    docker: { container: app, provider: "${P}" }',
+    '    http: { host: app.lan, target: "http://127.0.0.1:1" }',
+    '    stop_signal: "${S}"',
+    '    depends_on: ["${D}"]',
+  ].join('\n');
+  const result = parseConfig(yaml, 'f.yaml', { P: 'prov-s3cret', S: 'SIGS3CRETX', D: 'dep-s3cret' });
+  assert.equal(result.ok, false);
+  const text = !result.ok ? result.problems.map((p) => p.message).join('\n') : '';
+  assert.equal(/s3cret/i.test(text), false, text);
+  assert.match(text, /unknown docker provider "\[redacted\]"/);
+  assert.match(text, /unknown service "\[redacted\]"/);
+});

@@ -4,7 +4,8 @@ import { expandDocument } from './expand.ts';
 import { MAX_ALIAS_COUNT, textProblems } from './input.ts';
 import { humanErrors, issueFindings } from './messages.ts';
 import { createLocator, type Finding } from './positions.ts';
-import { formatProblem, sortProblems, type LoadResult } from './problems.ts';
+import { formatProblem, sortProblems, type ConfigProblem, type LoadResult } from './problems.ts';
+import { Redactor } from '../kernel/index.ts';
 import { crossCheck, resolve } from './resolve.ts';
 import { configSchema, schemaAt } from './schema.ts';
 import { structureProblems } from './structure.ts';
@@ -36,7 +37,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const expansion = expandDocument(doc, env, secrets);
   if (!isMap(doc.contents)) {
     const top = { path: [], message: 'expected a map of settings (key: value) at the top level' };
-    return { ok: false, source, problems: sortProblems([...expansion, top].map(locator.problem)) };
+    return { ok: false, source, problems: sealed(sortProblems([...expansion, top].map(locator.problem)), secrets) };
   }
 
   let tree: unknown;
@@ -47,7 +48,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     const message = /alias count/i.test((err as Error).message)
       ? `YAML aliases expand to too much (more than ${MAX_ALIAS_COUNT} uses); write the values out`
       : (err as Error).message;
-    return { ok: false, source, problems: sortProblems([...expansion, { path: [], message }].map(locator.problem)) };
+    return { ok: false, source, problems: sealed(sortProblems([...expansion, { path: [], message }].map(locator.problem)), secrets) };
   }
   const raw = withoutExtensions(dropEmpty(tree, []));
   const parsed = configSchema.safeParse(raw, { error: humanErrors });
@@ -58,7 +59,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     ...(parsed.success ? [] : issueFindings(parsed.error.issues).filter((f) => !unexpanded.has(f.path.join('.')))),
     ...crossCheck(raw),
   ];
-  if (!parsed.success || findings.length > 0) return { ok: false, source, problems: sortProblems(findings.map(locator.problem)) };
+  if (!parsed.success || findings.length > 0) return { ok: false, source, problems: sealed(sortProblems(findings.map(locator.problem)), secrets) };
 
   const resolved = resolve(parsed.data, source);
   const { warnings } = resolved;
@@ -66,7 +67,18 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   if (resolved.config.control.token !== undefined) secrets.add(resolved.config.control.token);
   const config = secrets.size === 0 ? resolved.config : { ...resolved.config, secrets: [...secrets] };
   const yamlWarnings = doc.warnings.map((w) => formatProblem({ file: source, ...lines.linePos(w.pos[0]), path: '', message: w.message }));
-  return { ok: true, config, warnings: [...yamlWarnings, ...warnings.map(locator.warning)] };
+  const redactor = new Redactor(secrets);
+  return { ok: true, config, warnings: [...yamlWarnings, ...warnings.map(locator.warning)].map((w) => redactor.redact(w)) };
+}
+
+/**
+ * Problems quote what they found ("unknown service \"x\""), and what they found may have come from
+ * the environment: `drowse check` output and reload errors show no secret either.
+ */
+function sealed(problems: ConfigProblem[], secrets: ReadonlySet<string>): ConfigProblem[] {
+  if (secrets.size === 0) return problems;
+  const redactor = new Redactor(secrets);
+  return problems.map((p) => ({ ...p, message: redactor.redact(p.message) }));
 }
 
 /**
