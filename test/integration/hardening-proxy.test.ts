@@ -452,6 +452,7 @@ test('a target that leads back to drowse is still answered 508', TIMEOUT, async 
   drowsePort = h.port;
   const res = await request({ port: h.port, host: 'app.test', path: '/x', timeoutMs: 5_000 });
   assert.equal(res.status, 508);
+  assert.equal(res.body.includes('127.0.0.1'), false, 'the answer does not name the target');
 });
 
 test('a TCP route closes connections over limits.max_connections at once and keeps serving the open ones', TIMEOUT, async (t) => {
