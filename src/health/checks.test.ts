@@ -157,3 +157,14 @@ test('an exec probe on a provider that cannot exec is refused when the service i
   const noExec = { ...fakeProvider('healthy').provider, exec: undefined } as unknown as Provider;
   assert.throws(() => checksFor({ ...base, health: health({ kind: 'exec', command: ['true'] }) }, noExec, ref, 1000), /service "app": provider "local" cannot run exec probes/);
 });
+
+test('a tcp probe on an http service connects to the target host and port, IPv6 brackets and all', async (t) => {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as net.AddressInfo).port;
+  const { provider } = fakeProvider('healthy');
+  const sc = (target: string): ServiceConfig => ({ ...base, http: { hosts: ['app.lan'], target }, health: health({ kind: 'tcp' }) });
+  await checksFor(sc(`http://[::1]:${port}`), provider, ref, 1000).readiness(signal());
+  await assert.rejects(checksFor(sc(`http://[::1]:${await closedPort()}`), provider, ref, 1000).readiness(signal()), /tcp ::1:\d+: ECONNREFUSED/);
+});
