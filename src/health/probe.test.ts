@@ -5,6 +5,11 @@ import net from 'node:net';
 import { execProbe, httpProbe, ownHealthProbe, tcpProbe } from './probe.ts';
 import { waitFor } from '../../test/helpers/fakes/index.ts';
 
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  return p.then(() => assert.fail('expected a rejection'), (e: unknown) => e as Error);
+}
+
 /** A server on 127.0.0.1 that accepts connections and never answers: the hanging app. */
 async function silentServer(t: { after(fn: () => void): void }): Promise<number> {
   const sockets = new Set<net.Socket>();
@@ -84,12 +89,12 @@ test('probe failures are ProbeErrors that keep the underlying error as cause', a
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const signal = new AbortController().signal;
   for (const probe of [tcpProbe('127.0.0.1', port, 1000), httpProbe(new URL(`http://127.0.0.1:${port}/`), 1000)]) {
-    const err = await probe(signal).catch((e: unknown) => e as Error);
+    const err = await rejection(probe(signal));
     assert.equal(err.name, 'ProbeError');
     assert.equal((err.cause as NodeJS.ErrnoException).code, 'ECONNREFUSED');
   }
   const boom = Object.assign(new Error('exec failed'), { code: 'ECONNRESET' });
-  const err = await execProbe(['x'], async () => Promise.reject(boom), 1000)(signal).catch((e: unknown) => e as Error);
+  const err = await rejection(execProbe(['x'], async () => Promise.reject(boom), 1000)(signal));
   assert.equal(err.message, 'exec x: ECONNRESET');
   assert.equal(err.cause, boom);
 });

@@ -4,6 +4,11 @@ import { getEventListeners } from 'node:events';
 import { GiveUpError, waitUntilReady, type PollOptions } from './ready.ts';
 import { ProbeError, type Probe } from './probe.ts';
 
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  return p.then(() => assert.fail('expected a rejection'), (e: unknown) => e as Error);
+}
+
 /** A probe that fails `failures` times, then passes; it records when it was called. */
 function flaky(failures: number): Probe & { calls: number[] } {
   const calls: number[] = [];
@@ -44,7 +49,7 @@ test('an aborted wait rejects with the abort reason, carrying the last probe fai
   const abort = new AbortController();
   const deadline = new Error('wake timed out after 50ms');
   setTimeout(() => abort.abort(deadline), 50);
-  const err = await waitUntilReady(flaky(Infinity), abort.signal, { initialMs: 5, maxMs: 5, factor: 1 }).catch((e: unknown) => e);
+  const err = await waitUntilReady(flaky(Infinity), abort.signal, { initialMs: 5, maxMs: 5, factor: 1 }).then(() => undefined, (e: unknown) => e);
   assert.equal(err, deadline);
   assert.ok(deadline.cause instanceof ProbeError);
   assert.match((deadline.cause as Error).message, /^not yet/);
@@ -120,7 +125,7 @@ test('a GiveUpError stops the wait at once: waiting longer cannot help', async (
     calls++;
     throw new GiveUpError('the container exited with code 3');
   };
-  const err = await waitUntilReady(probe, new AbortController().signal, { initialMs: 1, maxMs: 1, factor: 1 }).catch((e: unknown) => e as Error);
+  const err = await rejection(waitUntilReady(probe, new AbortController().signal, { initialMs: 1, maxMs: 1, factor: 1 }));
   assert.equal(calls, 1);
   assert.equal(err.name, 'GiveUpError');
   assert.equal(err.message, 'the container exited with code 3');
