@@ -72,8 +72,30 @@ test('every state answers every event without throwing', () => {
   for (const st of states) for (const ev of events) assert.doesNotThrow(() => transition(s(st), ev), `${st} + ${ev.type}`);
 });
 
-test('a service starts asleep with nothing queued', () => {
-  assert.deepEqual(initialSnapshot, s('asleep'));
+test('a new service behaves as asleep: the first request starts a wake, a stale stop result changes nothing', () => {
+  assert.deepEqual(transition(initialSnapshot, wake), { next: s('waking'), effects: [{ type: 'begin_wake' }] });
+  assert.deepEqual(transition(initialSnapshot, stopped), { next: initialSnapshot, effects: [] });
+  assert.deepEqual(transition(initialSnapshot, idle).effects, [], 'nothing to stop before anything was started');
+});
+
+test('a reason is kept only while in error: a wake after an error forgets it', () => {
+  const afterError = transition(s('waking'), failed).next;
+  const retried = transition(afterError, wake).next;
+  assert.equal(retried.reason, undefined);
+  assert.equal('reason' in transition(retried, ok).next, false, 'a ready snapshot carries no reason');
+});
+
+test('a queued wake is cleared once it runs', () => {
+  const queued = transition(s('stopping'), wake).next;
+  assert.equal(queued.wakeQueued, true);
+  const woken = transition(queued, stopped).next;
+  assert.deepEqual(woken, s('waking'));
+  assert.equal(transition(transition(woken, ok).next, idle).next.wakeQueued, false);
+});
+
+test('an event the machine does not know is a programming error, named in the message', () => {
+  assert.throws(() => transition(s('asleep'), { type: 'bogus' } as unknown as ServiceEvent), /service state machine: unhandled .*bogus/);
+  assert.throws(() => transition(s('bogus' as ServiceState), wake), /unhandled "bogus"/);
 });
 
 test('the wake backoff is 5 s after one failure, doubling, and never more than 5 minutes', () => {

@@ -13,13 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
-import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, startPrivateEngine, recordDockerEvents } from '../helpers/index.ts';
+import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, startPrivateEngine, recordDockerEvents, dockerCli } from '../helpers/index.ts';
 
 const execFile = promisify(execFileCb);
 
 type Status = { providers: Array<{ name: string; online: boolean; last_error?: string; events: { state: string } }> };
 
-test('after the Docker engine is stopped and started again, drowse reconnects, resyncs and wakes services again', async (t) => {
+// Stopping, restarting and reconnecting to a private dockerd takes a while on 2 cores.
+test('after the Docker engine is stopped and started again, drowse reconnects, resyncs and wakes services again', { timeout: 240_000 }, async (t) => {
   const engine = await startPrivateEngine(t);
   if (!engine) return;
   const port = await freePort();
@@ -49,12 +50,83 @@ services:
 
   await engine.start();
   await waitFor(() => provider()?.online, { timeoutMs: 60_000, message: 'reconnected after the engine came back' });
-  // The engine stopped the container on its way down; only the resync can tell drowse so.
-  await waitFor(() => state() === 'asleep', { timeoutMs: 15_000, message: 'the resync found the container stopped' });
+  // The engine stopped the container on its way down (its die event may reach drowse before the
+  // stream ends, or the resync on reconnect finds it; the test below isolates the resync).
+  await waitFor(() => state() === 'asleep', { timeoutMs: 15_000, message: 'the container seen stopped' });
 
   const again = await request({ port: drowse.port, host: 'app.test', path: '/index.html' });
   assert.equal(again.status, 200, 'woken again through the restarted engine');
   assert.equal(state(), 'ready');
+});
+
+/**
+ * A cut in front of the engine: a Unix socket drowse talks to, piped to the real engine's socket,
+ * that the test can close (drowse loses its connection, the engine keeps running) and open again.
+ */
+async function cuttableEngineSocket(t: { after(fn: () => void): void }): Promise<{ socket: string; cut(): Promise<void>; restore(): Promise<void> }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-cut-'));
+  const socket = path.join(dir, 'docker.sock');
+  const open = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  const restore = () => new Promise<void>((resolve, reject) => {
+    const s = net.createServer((client) => {
+      const engine = net.connect('/var/run/docker.sock');
+      open.add(client).add(engine);
+      client.pipe(engine).pipe(client);
+      client.on('error', () => engine.destroy());
+      engine.on('error', () => client.destroy());
+      client.on('close', () => open.delete(client));
+      engine.on('close', () => open.delete(engine));
+    });
+    s.once('error', reject);
+    s.listen(socket, () => resolve());
+    server = s;
+  });
+  const cut = () => new Promise<void>((resolve) => {
+    for (const s of open) s.destroy();
+    if (server) server.close(() => resolve());
+    else resolve();
+    server = undefined;
+  });
+  await restore();
+  t.after(async () => {
+    await cut();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  return { socket, cut, restore };
+}
+
+test('a container started while drowse was cut off from the engine is found by the resync on reconnect', { timeout: 120_000 }, async (t) => {
+  if (!(await requireDocker(t))) return;
+  const image = await ensureTestImage();
+  const port = await freePort();
+  const name = await runContainer(t, { image, app: 'http-app.js', env: { PORT: String(port) }, start: false });
+  const engine = await cuttableEngineSocket(t);
+  const drowse = await startDrowse(t, `providers:
+  docker:
+    local: { socket: ${engine.socket} }
+services:
+  web:
+    docker: { container: ${name} }
+    http: { host: web.test, target: "http://127.0.0.1:${port}" }
+`);
+  const provider = () => (drowse.daemon.status() as Status).providers[0];
+  const state = () => drowse.daemon.service('web')?.state;
+  await waitFor(() => provider()?.online, { message: 'the engine online' });
+  assert.equal(state(), 'asleep');
+
+  await engine.cut();
+  await waitFor(() => provider()?.online === false, { timeoutMs: 15_000, message: 'drowse noticed the cut' });
+  await dockerCli(['start', name]);
+  const startedAt = Date.now();
+  // On reconnect drowse replays the last 2 s of events (REPLAY_SECONDS); once the start event is
+  // older than that, only the resync can tell drowse the container runs. This waits for time to pass.
+  await waitFor(() => Date.now() - startedAt > 3_500, { message: 'the start event to age out of the replay window' });
+  assert.equal(state(), 'asleep', 'nothing reached drowse while cut off');
+
+  await engine.restore();
+  await waitFor(() => provider()?.online, { timeoutMs: 60_000, message: 'reconnected' });
+  await waitFor(() => state() === 'ready', { timeoutMs: 15_000, message: 'the resync found the container running' });
 });
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */

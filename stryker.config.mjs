@@ -1,0 +1,32 @@
+// Mutation testing (issue 9, "tests that can fail"): `npm run mutate`. Stryker changes one small
+// thing at a time in the code under src/service, src/health, src/proxy and src/config, runs the unit
+// tests that reach it, and counts the changes no test noticed. The unit tests run as Node runs them
+// everywhere else (TypeScript by type stripping, no build), through the tap runner, one process per
+// test file; `-r hook` is how the runner learns which test file reached which mutant.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'tap',
+  tap: {
+    testFiles: ['src/**/*.test.ts'],
+    nodeArgs: ['--test-reporter=tap', '--test-timeout=20000', '-r', '{{hookFile}}', '{{testFile}}'],
+    forceBail: true,
+  },
+  mutate: [
+    'src/{service,health,proxy,config}/**/*.ts',
+    '!src/**/*.test.ts',
+    '!src/**/test/**',
+    '!src/**/index.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  // Two cores on the project's machines.
+  concurrency: 2,
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // Only what the unit tests need is copied into the sandbox.
+  ignorePatterns: ['test-artifacts', 'reports', 'dist', 'bench'],
+};
