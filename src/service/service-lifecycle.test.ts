@@ -143,7 +143,7 @@ test('a start the engine refuses fails the wake with the engine\'s words', async
   provider.failStart = new Error('port is already allocated');
   await assert.rejects(service.whenReady(), { message: 'service "app": wake failed: port is already allocated' });
   const error = events.at(-1);
-  assert.deepEqual([error?.type, error?.message, error?.error], ['error', 'Could not wake app', 'wake failed: port is already allocated']);
+  assert.deepEqual([error?.type, error?.message, error?.error, error?.detail], ['error', 'Could not wake app', 'app could not start: starting it failed', 'wake failed: port is already allocated']);
 });
 
 test('a workload removed while waking ends the wake at once', async () => {
@@ -228,7 +228,7 @@ test('a failed stop says it could not put the service to sleep', async () => {
   service.sleep('manual');
   await settle();
   const error = events.at(-1);
-  assert.deepEqual([error?.type, error?.message, error?.error], ['error', 'Could not put app to sleep', 'stop failed: engine said no']);
+  assert.deepEqual([error?.type, error?.message, error?.error, error?.detail], ['error', 'Could not put app to sleep', 'app could not be put to sleep', 'stop failed: engine said no']);
 });
 
 test('a wake timeout names the whole budget, dependencies included', async () => {

@@ -80,7 +80,8 @@ test('a new service behaves as asleep: the first request starts a wake, a stale 
 
 test('a reason is kept only while in error: a wake after an error forgets it', () => {
   const afterError = transition(s('waking'), failed).next;
-  const retried = transition(afterError, wake).next;
+  const retried = transition(afterError, { type: 'wake', at: NOW + 5000 }).next;
+  assert.equal(retried.state, 'waking');
   assert.equal(retried.reason, undefined);
   assert.equal('reason' in transition(retried, ok).next, false, 'a ready snapshot carries no reason');
 });
