@@ -18,7 +18,7 @@ const cases: Array<[string, unknown, { status: number; retryAfter?: number; allo
   ['a failed wake shows its notice, never its reason', new WakeFailedError('web', 'wake failed: ctr-9 exited; probe http://10.0.0.5/?k=s', { notice: 'web could not start' }), { status: 503, retryAfter: 5, detail: 'web could not start' }],
   ['a failed wake in its backoff says how long is left', new WakeFailedError('web', 'r', { notice: 'n', retryAt: NOW + 12_300 }), { status: 503, retryAfter: 13 }],
   ['a missing workload asks clients to come back in a minute', new WakeFailedError('web', 'r', { notice: 'n', retryAt: Infinity }), { status: 503, retryAfter: 60 }],
-  ['a loop is 508 without the target', new LoopDetectedError('web', 'http://127.0.0.1:8080'), { status: 508, detail: 'web is configured to forward to drowse itself' }],
+  ['a loop is 508 without the target', new LoopDetectedError('web', 'http://127.0.0.1:8080'), { status: 508, detail: 'service "web": its target leads back to drowse itself (a proxy loop)' }],
   ['a refusing upstream is 502', new UpstreamError('web', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }), { status: 502, detail: /ECONNREFUSED/ }],
   ['anything else is 500 and says nothing of itself', new Error('secret internals'), { status: 500, detail: 'drowse failed to handle the request' }],
 ];

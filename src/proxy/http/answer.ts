@@ -32,7 +32,7 @@ export function answerFor(err: unknown): Answer & { readonly detail: string } {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
   }
   // The message names the target, which is for the log; the client learns only that it loops.
-  if (err instanceof LoopDetectedError) return { status: 508, title: 'Loop Detected', detail: `${err.service} is configured to forward to drowse itself` };
+  if (err instanceof LoopDetectedError) return { status: 508, title: 'Loop Detected', detail: `service "${err.service}": its target leads back to drowse itself (a proxy loop)` };
   if (err instanceof UpstreamError) return { status: 502, title: 'Bad Gateway', detail: err.message };
   return { status: 500, title: 'Internal Server Error', detail: 'drowse failed to handle the request' };
 }
