@@ -3,15 +3,13 @@
  * their event streams, services, entrypoints, control API) and stops them in reverse.
  */
 import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/index.ts';
-import type { Provider, WorkloadEvent, WorkloadObserver } from './provider/index.ts';
-import { DockerProvider, createDockerClient } from './provider/docker/index.ts';
-import { DockerEventCollector, DockerPollCollector, DockerStatsCollector } from './collector/index.ts';
+import { BACKENDS, createBackend, providerEntries, workloadRefOf, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
 import { Service, type WakeBackoff } from './service/index.ts';
 import { checksFor } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
 import { ControlServer, Metrics, defaultControlSocket, type ControlBackend, type MetricsSnapshot } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import { MAX_TIMER_MS, Redactor, WarnLimiter, type Logger } from './kernel/index.ts';
+import { MAX_TIMER_MS, Redactor, WarnLimiter, systemClock, type Clock, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -24,28 +22,24 @@ export interface DaemonOptions {
   readonly sseHeartbeatMs?: number;
   /** How long requests are held off after a failed wake (5 s doubling to 5 min); tests shorten it. */
   readonly wakeBackoff?: WakeBackoff;
-}
-
-interface ProviderSlot {
-  readonly provider: Provider;
-  readonly collector?: DockerEventCollector | DockerPollCollector;
-  readonly stats?: DockerStatsCollector;
-  online: boolean;
-  lastError?: string;
-  since: Date;
+  /** Config kind → backend factory; the built-in backends unless told (tests register fakes). */
+  readonly backends?: BackendRegistry;
+  /** Time for uptime, services' timers and the backends' loops; the system clock unless told. */
+  readonly clock?: Clock;
 }
 
 /** A running drowse. */
 export class Daemon implements WorkloadObserver, ControlBackend {
   private readonly opts: DaemonOptions;
   private readonly log: Logger;
-  private readonly providers = new Map<string, ProviderSlot>();
+  private readonly providers = new Map<string, Backend>();
   private readonly services = new Map<string, Service>();
   private http: HttpEntrypoint | undefined;
   private site: LoadingSite | undefined;
   private readonly tcp = new Map<string, TcpEntrypoint>();
   private control: ControlServer | undefined;
-  private readonly startedAt = Date.now();
+  private readonly clock: Clock;
+  private readonly startedAt: number;
   private readonly metricsRegistry = new Metrics(() => this.metricsSnapshot());
   private stopped = false;
   private readonly warnings = new WarnLimiter();
@@ -53,6 +47,8 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   constructor(opts: DaemonOptions) {
     this.opts = opts;
     this.log = opts.log;
+    this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now();
   }
 
   /** The HTTP entrypoint's bound address (tests bind port 0). */
@@ -65,27 +61,14 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     return this.services.get(name);
   }
 
-  /** Builds and starts everything. A Docker engine that is down is not an error: its stream keeps retrying. */
+  /** Builds and starts everything. A backend that is down is not an error: its feed keeps retrying. */
   async start(): Promise<void> {
     const { config } = this.opts;
     this.log.info({ config: config.source, services: config.services.length }, 'drowse starting');
     try {
-      for (const p of config.providers.docker) {
-        const provider = new DockerProvider({ ...p, log: this.log });
-        // The stream's client has no socket timeout: the stream is quiet for hours.
-        const docker = createDockerClient(p);
-        const collector = p.events === 'poll'
-          ? new DockerPollCollector({ provider: p.name, docker, observer: this, log: this.log, intervalMs: p.pollIntervalMs })
-          : new DockerEventCollector({ provider: p.name, docker, observer: this, log: this.log });
-        const stats = new DockerStatsCollector({
-          provider: p.name,
-          docker,
-          awake: () => this.awakeOn(p.name),
-          statsIntervalMs: p.statsIntervalMs,
-          diskUsageIntervalMs: p.diskUsageIntervalMs,
-          log: this.log,
-        });
-        this.providers.set(p.name, { provider, collector, stats, online: false, since: new Date() });
+      for (const entry of providerEntries(config.providers)) {
+        const deps = { log: this.log, clock: this.clock, awake: () => this.awakeOn(entry.name) };
+        this.providers.set(entry.name, createBackend(entry, deps, this.opts.backends ?? BACKENDS));
       }
       for (const sc of config.services) this.services.set(sc.name, this.buildService(sc));
       this.linkDependencies();
@@ -131,9 +114,9 @@ export class Daemon implements WorkloadObserver, ControlBackend {
         await entrypoint.start();
       }
       await this.startControl();
-      for (const slot of this.providers.values()) {
-        void slot.collector?.start();
-        slot.stats?.start();
+      for (const backend of this.providers.values()) {
+        backend.feed.start(this);
+        backend.stats?.start();
       }
     } catch (err) {
       await this.stop();
@@ -145,7 +128,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all([...this.providers.values()].flatMap((slot) => [slot.collector?.stop(), slot.stats?.stop()]));
+    await Promise.all([...this.providers.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
@@ -156,7 +139,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   /**
    * Events are treated as "this workload changed": the state observed is re-read from the provider,
-   * not taken from the event. The collector replays a few seconds of events on every connect, and a
+   * not taken from the event. An event stream may replay a few seconds of events on every connect, and a
    * replayed `start` of a container that has since stopped must not wake it.
    */
   onWorkloadEvent(event: WorkloadEvent): void {
@@ -168,14 +151,14 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   }
 
   onResync(provider: string): void {
-    for (const s of this.services.values()) if (this.refOf(s.config)?.provider === provider) this.refresh(s);
+    for (const s of this.services.values()) if (workloadRefOf(s.config)?.provider === provider) this.refresh(s);
   }
 
   private refresh(s: Service): void {
-    const ref = this.refOf(s.config);
-    const slot = ref && this.providers.get(ref.provider);
-    if (!ref || !slot) return;
-    slot.provider.status(ref).then(
+    const ref = workloadRefOf(s.config);
+    const backend = ref && this.providers.get(ref.provider);
+    if (!ref || !backend) return;
+    backend.provider.status(ref).then(
       (st) => s.observe(st.state),
       (err: unknown) => {
         const limited = this.warnings.allow(`refresh:${s.name}`);
@@ -184,12 +167,8 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     );
   }
 
+  /** Only logs: the feed that reports it keeps the provider's health (see status()). */
   onProviderOnline(provider: string, online: boolean, error?: Error): void {
-    const slot = this.providers.get(provider);
-    if (!slot || (slot.online === online && !error)) return;
-    slot.online = online;
-    slot.since = new Date();
-    if (error) slot.lastError = error.message;
     if (online) this.log.info({ provider }, 'provider online');
     else this.log.warn({ provider, err: error?.message }, 'provider unreachable; retrying in the background');
   }
@@ -197,18 +176,21 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   status(): object {
     return {
       version: this.opts.version,
-      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      uptime_s: Math.round((this.clock.now() - this.startedAt) / 1000),
       config: this.opts.config.source,
-      providers: [...this.providers.entries()].map(([name, slot]) => ({
-        name,
-        kind: slot.provider.kind,
-        online: slot.online,
-        since: slot.since.toISOString(),
-        ...(slot.lastError ? { last_error: slot.lastError } : {}),
-        ...(slot.collector ? { events: slot.collector.state() } : {}),
-        ...(slot.stats ? { monitors: slot.stats.state() } : {}),
-        ...(slot.stats?.diskUsage() ? { disk_usage: slot.stats.diskUsage() } : {}),
-      })),
+      providers: [...this.providers.entries()].map(([name, { provider, feed, stats }]) => {
+        const health = feed.health();
+        return {
+          name,
+          kind: provider.kind,
+          online: health.online,
+          since: health.since.toISOString(),
+          ...(health.lastError ? { last_error: health.lastError } : {}),
+          events: feed.state(),
+          ...(stats ? { monitors: stats.state() } : {}),
+          ...(stats?.diskUsage() ? { disk_usage: stats.diskUsage() } : {}),
+        };
+      }),
       services: [...this.services.values()].map((s) => this.serviceStatus(s)),
     };
   }
@@ -219,20 +201,20 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   private metricsSnapshot(): MetricsSnapshot {
     return {
-      providers: [...this.providers.entries()].map(([name, slot]) => ({ name, online: slot.online })),
+      providers: [...this.providers.entries()].map(([name, b]) => ({ name, online: b.feed.health().online })),
       services: [...this.services.values()].map((s) => {
         const stats = this.statsOf(s);
         return {
           name: s.name,
           state: s.state,
           inFlight: s.status().in_flight,
-          backoffSeconds: s.retryAt === undefined ? 0 : Math.ceil((s.retryAt - Date.now()) / 1000),
+          backoffSeconds: s.retryAt === undefined ? 0 : Math.ceil((s.retryAt - this.clock.now()) / 1000),
           held: (this.http?.held(s.name) ?? 0) + (this.tcp.get(s.name)?.heldCount ?? 0),
           ...(stats ? { cpuPercent: stats.cpu_percent, memoryBytes: stats.memory_bytes } : {}),
         };
       }),
-      disks: [...this.providers.entries()].flatMap(([provider, slot]) => {
-        const d = slot.stats?.diskUsage();
+      disks: [...this.providers.entries()].flatMap(([provider, b]) => {
+        const d = b.stats?.diskUsage();
         return d ? [{ provider, images: d.images_bytes, containers: d.containers_bytes, volumes: d.volumes_bytes, buildCache: d.build_cache_bytes }] : [];
       }),
     };
@@ -246,15 +228,15 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   /** The last CPU and memory reading of an awake service. */
   private statsOf(s: Service) {
-    const ref = this.refOf(s.config);
+    const ref = workloadRefOf(s.config);
     return ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
   }
 
-  /** Containers of the services on `provider` that are awake now: the ones worth reading stats of. */
+  /** Workloads of the services on `provider` that are awake now: the ones worth reading stats of. */
   private awakeOn(provider: string): string[] {
     const ids: string[] = [];
     for (const s of this.services.values()) {
-      const ref = this.refOf(s.config);
+      const ref = workloadRefOf(s.config);
       if (ref?.provider === provider && s.state === 'ready') ids.push(ref.id);
     }
     return ids;
@@ -284,11 +266,11 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   }
 
   private buildService(sc: ServiceConfig): Service {
-    const ref = this.refOf(sc);
+    const ref = workloadRefOf(sc);
     if (!ref) throw new Error(`service "${sc.name}": no workload configured`);
-    const slot = this.providers.get(ref.provider);
-    if (!slot) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
-    const provider = slot.provider;
+    const backend = this.providers.get(ref.provider);
+    if (!backend) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
+    const provider = backend.provider;
     const { readiness, ownHealth } = checksFor(sc, provider, ref, this.opts.probeTimeoutMs ?? 2000);
     return new Service({
       config: sc,
@@ -297,6 +279,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
       readiness,
       ...(ownHealth ? { ownHealth } : {}),
       log: this.log,
+      clock: this.clock,
       wakeBudgetMs: this.wakeBudgetMs(sc),
       ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
     });
@@ -331,13 +314,9 @@ export class Daemon implements WorkloadObserver, ControlBackend {
     return Math.min(budget, MAX_TIMER_MS);
   }
 
-  private refOf(sc: ServiceConfig) {
-    return sc.docker ? { provider: sc.docker.provider, id: sc.docker.container } : undefined;
-  }
-
   private *servicesOn(provider: string, id: string): Iterable<Service> {
     for (const s of this.services.values()) {
-      const ref = this.refOf(s.config);
+      const ref = workloadRefOf(s.config);
       if (ref && ref.provider === provider && ref.id === id) yield s;
     }
   }

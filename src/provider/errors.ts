@@ -17,7 +17,7 @@ export type ProviderErrorReason =
 
 /** What a {@link ProviderError} is built from. */
 export interface ProviderErrorInit {
-  readonly kind: 'docker' | 'proxmox';
+  readonly kind: string;
   readonly provider: string;
   /** The operation: status, start, stop, pause, unpause, kill, events, configure. */
   readonly op: string;
@@ -37,7 +37,7 @@ export interface ProviderErrorInit {
  */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
-  readonly kind: 'docker' | 'proxmox';
+  readonly kind: string;
   readonly provider: string;
   readonly op: string;
   readonly ref: string | undefined;

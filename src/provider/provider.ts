@@ -1,6 +1,7 @@
 /**
  * The Provider contract: what the service watcher needs from a backend that can run a workload.
  * Docker implements it today; Proxmox LXC fits the same shape (a guest is a workload with a ref).
+ * What else a backend brings (its feed, its stats) is in backend.ts.
  */
 
 /** Where a workload stands, as the backend reports it. `paused` and `stopped` both count as asleep. */
@@ -41,7 +42,8 @@ export interface StopOptions {
 /** A backend that can start and stop workloads. Every method resolves when the backend has done it. */
 export interface Provider {
   readonly name: string;
-  readonly kind: 'docker' | 'proxmox';
+  /** The config's key for this backend (`docker`); open, so a new backend needs no edit here. */
+  readonly kind: string;
   status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus>;
   /** Starts a stopped workload; starting a running one succeeds (idempotent). */
   start(ref: WorkloadRef, signal?: AbortSignal): Promise<void>;
@@ -50,6 +52,11 @@ export interface Provider {
   pause(ref: WorkloadRef): Promise<void>;
   unpause(ref: WorkloadRef): Promise<void>;
   kill(ref: WorkloadRef, signal: string): Promise<void>;
+  /**
+   * Every workload the backend knows and its state, by id: what a poll feed diffs. Backends that
+   * cannot list omit it.
+   */
+  list?(signal?: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>>;
   /** Runs a command inside the running workload (health checks); backends that cannot omit it. */
   exec?(ref: WorkloadRef, command: readonly string[], signal?: AbortSignal): Promise<ExecResult>;
 }

@@ -1,4 +1,4 @@
-import { LineSplitter, parseDockerEvent, type DockerEventMessage } from '../../src/collector/index.ts';
+import { LineSplitter, parseDockerEvent, type DockerEventMessage } from '../../src/provider/docker/index.ts';
 import { testDocker } from './docker.ts';
 import type { Cleanup } from './containers.ts';
 import { waitFor } from './wait.ts';

@@ -1,11 +1,10 @@
-// The Docker provider and event collector against the real engine. Containers run on the host
+// The Docker provider and event feed against the real engine. Containers run on the host
 // network and listen on 127.0.0.1 only; nothing is pulled (the test image is built locally).
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../src/kernel/index.ts';
-import { DockerProvider, createDockerClient } from '../../src/provider/docker/index.ts';
-import { DockerEventCollector } from '../../src/collector/index.ts';
+import { DockerEventFeed, DockerProvider, createDockerClient } from '../../src/provider/docker/index.ts';
 import {
   CONTAINER_PREFIX, dockerCli, ensureTestImage, freePort, providerContract, RecordingObserver, recordDockerEvents,
   removeContainer, requireDocker, runContainer, waitFor, waitForPort, type ProviderContractHarness,
@@ -87,9 +86,9 @@ describe('docker event collector on the real engine', () => {
     if (!(await requireDocker(t))) return;
     const image = await ensureTestImage();
     const observer = new RecordingObserver();
-    const collector = new DockerEventCollector({ provider: 'local', docker: createDockerClient({ name: 'local' }), observer, log: silentLogger() });
+    const collector = new DockerEventFeed({ provider: 'local', docker: createDockerClient({ name: 'local' }), log: silentLogger() });
     t.after(() => collector.stop());
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => observer.resyncs === 1, { message: 'the first resync' });
     // Events of other tests' containers from the last seconds may follow: the stream reaches back a little.
     assert.deepEqual(observer.summary().slice(0, 2), ['online:true', 'resync']);

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../kernel/index.ts';
 import { PassThrough } from 'node:stream';
-import type { ExecResult, Provider, StopOptions, WorkloadRef, WorkloadStatus } from '../provider.ts';
+import type { ExecResult, Provider, StopOptions, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
 import { createDockerClient, type DockerConnectionOptions } from './client.ts';
 import { dockerProviderError, statusCodeOf, toProviderError, type CallSite } from './errors.ts';
 import { couldBeIdPrefix, isNamed, sameSignal, signalNumber, statusFromInspect, stopTakesSignal } from './inspect.ts';
@@ -33,7 +33,7 @@ const SIGKILL = signalNumber('SIGKILL');
  * deadline, and failures are ProviderErrors whose message names provider, operation and container.
  */
 export class DockerProvider implements Provider {
-  readonly kind = 'docker' as const;
+  readonly kind = 'docker';
   readonly name: string;
   readonly #docker: Docker;
   readonly #log: Logger;
@@ -131,6 +131,22 @@ export class DockerProvider implements Provider {
   }
 
   /**
+   * Every container of the engine by name (a container with several names is listed under each),
+   * running, paused or else stopped: what the poll feed diffs in `events: poll` mode.
+   */
+  async list(signal?: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>> {
+    return this.#run({ provider: this.name, op: 'list' }, this.#callTimeoutMs, signal, async (s) => {
+      const list = await this.#docker.listContainers({ all: true, abortSignal: s } as Docker.ContainerListOptions);
+      const states = new Map<string, WorkloadState>();
+      for (const c of list) {
+        const state: WorkloadState = c.State === 'running' ? 'running' : c.State === 'paused' ? 'paused' : 'stopped';
+        for (const n of c.Names ?? []) states.set(n.replace(/^\//, ''), state);
+      }
+      return states;
+    });
+  }
+
+  /**
    * Runs a command in the running container (a health check) and returns its exit code and the
    * tail of its output. The caller's signal ends the wait; Docker has no way to kill an exec, so a
    * hanging command is left behind inside the container.
@@ -170,6 +186,12 @@ export class DockerProvider implements Provider {
     if (ref.provider !== this.name) {
       throw dockerProviderError(site, 'failed', `the ref belongs to provider "${ref.provider}"`);
     }
+    return this.#run(site, timeoutMs, signal, fn);
+  }
+
+  /** #call without a container: the deadline, the caller's signal and the error mapping. */
+  async #run<T>(site: CallSite, timeoutMs: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { op, ref: id } = site;
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -184,12 +206,12 @@ export class DockerProvider implements Provider {
       return await fn(controller.signal);
     } catch (err) {
       const error = toProviderError(err, site, { timedOut, timeoutMs, aborted: signal?.aborted ?? false });
-      this.#log.debug({ op, container: ref.id, err: error }, 'docker call failed');
+      this.#log.debug({ op, container: id, err: error }, 'docker call failed');
       throw error;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      this.#log.trace({ op, container: ref.id, ms: Math.round(performance.now() - started) }, 'docker call');
+      this.#log.trace({ op, container: id, ms: Math.round(performance.now() - started) }, 'docker call');
     }
   }
 

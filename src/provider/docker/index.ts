@@ -1,5 +1,10 @@
+export { createDockerBackend } from './backend.ts';
 export { DockerProvider, type DockerProviderOptions } from './docker-provider.ts';
 export { createDockerClient, type DockerClientOptions, type DockerConnectionOptions } from './client.ts';
+export { DockerEventFeed, type DockerEventFeedOptions } from './event-feed.ts';
+export { DockerStats, type DockerStatsOptions } from './stats.ts';
+export { interpretDockerEvent, parseDockerEvent, type DockerEventMessage, type DockerEventMeaning } from './events.ts';
+export { LineSplitter } from './lines.ts';
 export { toProviderError } from './errors.ts';
 export { statusFromInspect, sameSignal, signalNumber, stopTakesSignal } from './inspect.ts';
 export { ProviderError, isNotFound, type ProviderErrorReason } from '../errors.ts';

@@ -1,17 +1,18 @@
 import type Docker from 'dockerode';
-import { SupervisedLoop, systemClock, type AttemptContext, type BackoffOptions, type Clock, type Logger, type LoopStatus } from '../kernel/index.ts';
-import { ProviderError, type WorkloadObserver } from '../provider/index.ts';
-import { toProviderError } from '../provider/docker/index.ts';
-import { interpretDockerEvent, parseDockerEvent } from './docker-events.ts';
+import { SupervisedLoop, systemClock, type AttemptContext, type BackoffOptions, type Clock, type Logger, type LoopStatus } from '../../kernel/index.ts';
+import { ProviderError } from '../errors.ts';
+import { HealthRecord, RECONNECT_BACKOFF, type Feed, type ProviderHealth } from '../feed.ts';
+import type { WorkloadObserver } from '../provider.ts';
+import { toProviderError } from './errors.ts';
+import { interpretDockerEvent, parseDockerEvent } from './events.ts';
 import { LineSplitter } from './lines.ts';
 
-/** Options of a {@link DockerEventCollector}. */
-export interface DockerEventCollectorOptions {
+/** Options of a {@link DockerEventFeed}. */
+export interface DockerEventFeedOptions {
   /** The provider's name; events and callbacks carry it. */
   readonly provider: string;
   /** A client WITHOUT a socket idle timeout (createDockerClient without idleTimeoutMs): the stream is quiet for hours. */
   readonly docker: Docker;
-  readonly observer: WorkloadObserver;
   readonly log: Logger;
   /** Reconnect delays; 2 s doubling to a minute unless told. */
   readonly backoff?: BackoffOptions;
@@ -25,9 +26,6 @@ export interface DockerEventCollectorOptions {
   readonly clock?: Clock;
 }
 
-/** A few seconds at first, growing to a minute: an engine being upgraded is back soon, a dead host is not hammered. */
-export const RECONNECT_BACKOFF: BackoffOptions = { initialMs: 2000, maxMs: 60_000 };
-
 /** How far back each subscription reaches, in seconds; see #attempt. */
 const REPLAY_SECONDS = 2;
 const PING_TIMEOUT_MS = 10_000;
@@ -37,19 +35,20 @@ const PING_TIMEOUT_MS = 10_000;
  * lifecycle change to the observer, says when the engine goes on- and offline, and asks for a
  * resync on every (re)connect. A lost stream is retried forever with backoff.
  */
-export class DockerEventCollector {
-  readonly #opts: DockerEventCollectorOptions;
+export class DockerEventFeed implements Feed {
+  readonly #opts: DockerEventFeedOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #loop: SupervisedLoop;
-  /** undefined until the first attempt ends either way, so the first failure is reported too. */
-  #online: boolean | undefined;
+  readonly #health: HealthRecord;
+  #observer: WorkloadObserver | undefined;
   #unlink: (() => void) | undefined;
 
-  constructor(opts: DockerEventCollectorOptions) {
+  constructor(opts: DockerEventFeedOptions) {
     this.#opts = opts;
     this.#log = opts.log.child({ provider: opts.provider, monitor: 'docker-events' });
     this.#clock = opts.clock ?? systemClock;
+    this.#health = new HealthRecord(this.#clock);
     this.#loop = new SupervisedLoop({
       name: `docker events "${opts.provider}"`,
       run: (ctx) => this.#attempt(ctx),
@@ -62,8 +61,9 @@ export class DockerEventCollector {
   }
 
   /** Starts streaming in the background; resolves at once (an engine that is down is retried, not an error). */
-  async start(signal?: AbortSignal): Promise<void> {
+  async start(observer: WorkloadObserver, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return;
+    this.#observer = observer;
     if (signal) {
       const onAbort = (): void => void this.stop();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -77,12 +77,17 @@ export class DockerEventCollector {
     this.#unlink?.();
     this.#unlink = undefined;
     await this.#loop.stop();
-    this.#online = undefined; // a later start reports online afresh
+    this.#health.forget(); // a later start reports online afresh
   }
 
   /** running (connected or connecting) / backoff / stopped, with the last error, for /status. */
   state(): LoopStatus {
     return this.#loop.status();
+  }
+
+  /** Whether the engine is reachable: online once subscribed, offline from the first failure on. */
+  health(): ProviderHealth {
+    return this.#health.get();
   }
 
   /** One connection: subscribe, then resync, then relay events until the stream ends. */
@@ -108,7 +113,7 @@ export class DockerEventCollector {
       healthy();
       this.#log.info({}, 'docker event stream connected');
       this.#setOnline(true);
-      this.#notify('onResync', () => this.#opts.observer.onResync(this.#opts.provider));
+      this.#notify('onResync', () => this.#observer?.onResync(this.#opts.provider));
       const lines = new LineSplitter();
       for await (const chunk of stream) {
         for (const line of lines.push(chunk)) this.#handle(line);
@@ -134,12 +139,12 @@ export class DockerEventCollector {
     const meaning = interpretDockerEvent(this.#opts.provider, msg, () => this.#clock.now());
     if (meaning.kind === 'event') {
       this.#log.debug({ container: meaning.event.id, action: meaning.event.action, state: meaning.event.state }, 'docker event');
-      this.#notify('onWorkloadEvent', () => this.#opts.observer.onWorkloadEvent(meaning.event));
+      this.#notify('onWorkloadEvent', () => this.#observer?.onWorkloadEvent(meaning.event));
     } else if (meaning.kind === 'health') {
       this.#log.debug({ container: meaning.id, health: meaning.health }, 'docker health_status');
-      this.#notify('onWorkloadHealth', () => this.#opts.observer.onWorkloadHealth?.(this.#opts.provider, meaning.id));
+      this.#notify('onWorkloadHealth', () => this.#observer?.onWorkloadHealth?.(this.#opts.provider, meaning.id));
     } else if (meaning.kind === 'resync') {
-      this.#notify('onResync', () => this.#opts.observer.onResync(this.#opts.provider));
+      this.#notify('onResync', () => this.#observer?.onResync(this.#opts.provider));
     }
   }
 
@@ -173,10 +178,9 @@ export class DockerEventCollector {
   }
 
   #setOnline(online: boolean, error?: Error): void {
-    if (this.#online === online) return;
-    this.#online = online;
-    if (online) this.#notify('onProviderOnline', () => this.#opts.observer.onProviderOnline(this.#opts.provider, true));
-    else this.#notify('onProviderOnline', () => this.#opts.observer.onProviderOnline(this.#opts.provider, false, error));
+    if (!this.#health.report(online, error)) return;
+    if (online) this.#notify('onProviderOnline', () => this.#observer?.onProviderOnline(this.#opts.provider, true));
+    else this.#notify('onProviderOnline', () => this.#observer?.onProviderOnline(this.#opts.provider, false, error));
   }
 
   /** Calls the observer; its failure is logged, never allowed to break the stream. */

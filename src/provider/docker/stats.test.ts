@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuPercent, diskUsageOf, memoryUsed } from './docker-stats.ts';
+import { cpuPercent, diskUsageOf, memoryUsed } from './stats.ts';
 
 test('CPU percent is the container delta over the system delta, times the online CPUs', () => {
   const s = {

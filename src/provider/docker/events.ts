@@ -1,4 +1,4 @@
-import type { WorkloadEvent, WorkloadState } from '../provider/index.ts';
+import type { WorkloadEvent, WorkloadState } from '../provider.ts';
 
 /** The fields drowse reads from one line of Docker's /events stream. */
 export interface DockerEventMessage {

@@ -1,12 +1,11 @@
-// The collector against a hand-written engine: stream ends, chunking and failures on demand.
+// The event feed against a hand-written engine: stream ends, chunking and failures on demand.
 // The real-engine case (events of a container driven by the docker CLI) is in test/integration.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { silentLogger } from '../kernel/index.ts';
-import { createDockerClient } from '../provider/docker/index.ts';
-import { fakeDockerEngine, json, RecordingObserver, waitFor, type FakeHandler } from '../../test/helpers/fakes/index.ts';
-import { DockerEventCollector } from './index.ts';
+import { silentLogger } from '../../kernel/index.ts';
+import { fakeDockerEngine, json, RecordingObserver, waitFor, type FakeHandler } from '../../../test/helpers/fakes/index.ts';
+import { createDockerClient, DockerEventFeed } from './index.ts';
 
 function line(action: string, name = 'whoami', attributes: Record<string, string> = {}): string {
   return `${JSON.stringify({ Type: 'container', Action: action, status: action, Actor: { ID: 'abc', Attributes: { name, ...attributes } }, time: 1795320370 })}\n`;
@@ -20,10 +19,9 @@ function openStream(res: ServerResponse): void {
 async function setup(t: TestContext, handler: FakeHandler, pingIntervalMs?: number) {
   const engine = await fakeDockerEngine(handler);
   const observer = new RecordingObserver();
-  const collector = new DockerEventCollector({
+  const collector = new DockerEventFeed({
     provider: 'local',
     docker: createDockerClient({ name: 'local', socket: engine.socket }),
-    observer,
     log: silentLogger(),
     backoff: { initialMs: 20, maxMs: 40 },
     ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }),
@@ -41,7 +39,7 @@ describe('docker event collector', () => {
       if (req.path === '/events') return openStream(res);
       json(res, 200, 'OK');
     });
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => observer.resyncs === 1, { message: 'a resync' });
     assert.deepEqual(observer.summary(), ['online:true', 'resync']);
     const events = engine.requests.find((r) => r.path === '/events');
@@ -63,7 +61,7 @@ describe('docker event collector', () => {
         from = cut;
       }
     });
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => observer.events().length === 4, { message: 'four events' });
     assert.deepEqual(observer.summary(), ['online:true', 'resync', 'event:whoami:start:running', 'event:whoami:die:stopped', 'event:whoami:stop:stopped', 'event:db:pause:paused']);
     assert.equal(observer.events('whoami')[1]!.exitCode, 143);
@@ -77,7 +75,7 @@ describe('docker event collector', () => {
       openStream(res);
       if (connections === 1) res.end(line('start'));
     });
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => observer.resyncs === 2, { message: 'a second resync' });
     assert.deepEqual(observer.summary(), ['online:true', 'resync', 'event:whoami:start:running', 'online:false', 'online:true', 'resync']);
     const offline = observer.calls.find((c) => c.kind === 'online' && !c.online);
@@ -91,7 +89,7 @@ describe('docker event collector', () => {
       if (req.path === '/events') return openStream(res);
       json(res, 200, 'OK');
     });
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => collector.state().state === 'backoff', { message: 'backoff state' });
     assert.match(collector.state().lastError ?? '', /^docker provider "local": events: engine answered HTTP 500: daemon starting/);
     await waitFor(() => observer.resyncs === 1, { message: 'the resync after recovery' });
@@ -113,7 +111,7 @@ describe('docker event collector', () => {
         throw new Error('observer bug');
       }
     };
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => observer.events().length === 2, { message: 'both events' });
     assert.equal(collector.state().state, 'running');
   });
@@ -125,7 +123,7 @@ describe('docker event collector', () => {
       if (req.path === '/_ping' && ++pings === 1) return json(res, 500, { message: 'gone' });
       json(res, 200, 'OK');
     }, 30);
-    await collector.start();
+    await collector.start(observer);
     await waitFor(() => observer.resyncs === 2, { message: 'a resync after the failed ping' });
     const offline = observer.calls.find((c) => c.kind === 'online' && !c.online);
     assert.match(offline?.kind === 'online' ? String(offline.error?.message) : '', /engine stopped answering pings/);
@@ -139,7 +137,7 @@ describe('docker event collector', () => {
       res.on('close', () => { closed = true; });
     });
     const abort = new AbortController();
-    await collector.start(abort.signal);
+    await collector.start(observer, abort.signal);
     await waitFor(() => observer.resyncs === 1);
     abort.abort();
     await Promise.all([collector.stop(), collector.stop()]);

@@ -5,25 +5,9 @@
  * counting it would make every file server look like it leaks).
  */
 import type Docker from 'dockerode';
-import { SupervisedLoop, sleep, systemClock, type AttemptContext, type Clock, type Logger, type LoopStatus } from '../kernel/index.ts';
-import { RECONNECT_BACKOFF } from './docker-event-collector.ts';
-
-/** One container's resource use. */
-export interface ContainerStats {
-  readonly cpu_percent: number;
-  readonly memory_bytes: number;
-  readonly memory_limit_bytes?: number;
-  readonly at: string;
-}
-
-/** The engine's disk use, from /system/df. */
-export interface DiskUsage {
-  readonly images_bytes: number;
-  readonly containers_bytes: number;
-  readonly volumes_bytes: number;
-  readonly build_cache_bytes: number;
-  readonly at: string;
-}
+import { SupervisedLoop, sleep, systemClock, type AttemptContext, type Clock, type Logger, type LoopStatus } from '../../kernel/index.ts';
+import type { BackendStats, DiskUsage, WorkloadStats } from '../backend.ts';
+import { RECONNECT_BACKOFF } from '../feed.ts';
 
 /** The parts of a /containers/{id}/stats answer used here (cgroup v1 and v2 shapes). */
 export interface RawStats {
@@ -66,8 +50,8 @@ export function diskUsageOf(df: {
   };
 }
 
-/** Options of a {@link DockerStatsCollector}. */
-export interface DockerStatsCollectorOptions {
+/** Options of a {@link DockerStats}. */
+export interface DockerStatsOptions {
   readonly provider: string;
   readonly docker: Docker;
   /** The containers (ref ids) of services that are awake right now. */
@@ -81,16 +65,16 @@ export interface DockerStatsCollectorOptions {
 }
 
 /** Reads stats of awake containers and the engine's disk usage, each on its own interval and backoff. */
-export class DockerStatsCollector {
-  readonly #opts: DockerStatsCollectorOptions;
+export class DockerStats implements BackendStats {
+  readonly #opts: DockerStatsOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #stats = new Map<string, ContainerStats>();
+  readonly #stats = new Map<string, WorkloadStats>();
   #disk: DiskUsage | undefined;
   readonly #statsLoop: SupervisedLoop;
   readonly #diskLoop: SupervisedLoop;
 
-  constructor(opts: DockerStatsCollectorOptions) {
+  constructor(opts: DockerStatsOptions) {
     this.#opts = opts;
     this.#log = opts.log.child({ provider: opts.provider, monitor: 'docker-stats' });
     this.#clock = opts.clock ?? systemClock;
@@ -117,7 +101,7 @@ export class DockerStatsCollector {
   }
 
   /** The last stats of a container, while its service is awake. */
-  statsOf(id: string): ContainerStats | undefined {
+  statsOf(id: string): WorkloadStats | undefined {
     return this.#stats.get(id);
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interpretDockerEvent, parseDockerEvent, type DockerEventMessage } from './docker-events.ts';
+import { interpretDockerEvent, parseDockerEvent, type DockerEventMessage } from './events.ts';
 
 function msg(action: string, attributes: Record<string, string> = {}, type = 'container'): DockerEventMessage {
   return { Type: type, Action: action, status: action, Actor: { ID: 'abc', Attributes: { name: 'whoami', image: 'x', ...attributes } }, time: 1795320370, timeNano: Number('1795320370363719919') }; // as JSON.parse reads it: beyond 2^53
