@@ -7,7 +7,7 @@ export { testDocker, dockerAvailable, requireDocker, dockerSkip } from './docker
 export { ensureTestImage } from './images.ts';
 export { runContainer, removeContainer, containerState, dockerCli, APPS_DIR, CONTAINER_PREFIX, TEST_LABEL, TEST_RUN_LABEL, type RunContainerOptions, type TestHealthcheck, type Cleanup } from './containers.ts';
 export { recordDockerEvents, type DockerEventRecorder } from './events.ts';
-export { providerContract, type ProviderContractHarness, type ContractWorkloadOptions } from './provider-contract.ts';
+export { providerContract, type ProviderContractHarness, type ContractWorkloadOptions } from '../contract/index.ts';
 export { startDrowse, type RunningDrowse } from './drowse.ts';
 export { openEventStream, type SseEvent, type SseStream } from './sse.ts';
 export { launchChromium, artifactPath, ARTIFACTS_DIR, CHROMIUM } from './browser.ts';

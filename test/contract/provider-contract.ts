@@ -1,8 +1,8 @@
-// The shared Provider contract: every backend (Docker today, Proxmox later) passes these cases.
+// The shared Provider contract: every backend (Docker, the FakeProvider, Proxmox later) passes these cases.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNotFound, type Provider, type WorkloadRef } from '../../src/provider/index.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../helpers/fakes/index.ts';
 
 /** What kind of workload a contract case needs. */
 export interface ContractWorkloadOptions {
@@ -131,6 +131,18 @@ const cases: [name: string, run: Case][] = [
     await expectState(h, ref, 'stopped');
     if (h.signals) assert.equal((await h.provider.status(ref)).exitCode, 137);
     await h.provider.kill(ref, 'SIGKILL'); // nothing left to kill: still fine
+  }],
+
+  ['list, where the backend offers it, names each workload with its state and leaves out missing ones', async (h, t) => {
+    const list = h.provider.list?.bind(h.provider);
+    if (!list) return t.skip('this backend does not list');
+    const ref = await h.workload(t);
+    assert.equal((await list()).get(ref.id), 'stopped');
+    await h.provider.start(ref);
+    assert.equal((await list()).get(ref.id), 'running');
+    await h.provider.pause(ref);
+    assert.equal((await list()).get(ref.id), 'paused');
+    assert.equal((await list()).has(h.missingRef().id), false);
   }],
 
   ['acting on a missing workload fails as not found', async (h) => {
