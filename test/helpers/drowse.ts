@@ -3,8 +3,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { parseConfig, formatProblem } from '../../src/config/index.ts';
-import { createLogger, Redactor } from '../../src/kernel/index.ts';
+import { parseConfig, formatProblem, type DrowseConfig } from '../../src/config/index.ts';
+import { createLogger, Redactor, type Clock } from '../../src/kernel/index.ts';
+import type { BackendRegistry, ProviderSettings } from '../../src/provider/index.ts';
 import { Daemon } from '../../src/daemon.ts';
 
 /** A started daemon and where to reach it. */
@@ -30,6 +31,14 @@ export async function startDrowse(
     env?: NodeJS.ProcessEnv;
     /** Receives every log line (at debug level), redacted as `drowse serve` redacts them. */
     logTo?: NodeJS.WritableStream;
+    /** Backends to build providers with (tests register the fake one); the built-in ones unless told. */
+    backends?: BackendRegistry;
+    /**
+     * Replaces the config's providers (kind → entries), for kinds the config file does not know,
+     * such as `{ fake: [{ name: 'local' }] }`. Services keep naming their workload as the file does.
+     */
+    providers?: Readonly<Record<string, readonly ProviderSettings[]>>;
+    clock?: Clock;
   } = {},
 ): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
@@ -39,13 +48,17 @@ export async function startDrowse(
   if (!result.ok) throw new Error(`test config is invalid:\n${result.problems.map(formatProblem).join('\n')}\n---\n${full}`);
   const level = (opts.logTo ? 'debug' : process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
   const log = createLogger({ level, format: 'json' }, opts.logTo ?? process.stderr, new Redactor(result.config.secrets ?? []));
+  // The config type knows only the kinds the file format has; a test kind is set past it.
+  const config = opts.providers ? { ...result.config, providers: opts.providers as DrowseConfig['providers'] } : result.config;
   const daemon = new Daemon({
-    config: result.config,
+    config,
     log,
     version: 'test',
     probeTimeoutMs: 1000,
     ...(opts.sseHeartbeatMs ? { sseHeartbeatMs: opts.sseHeartbeatMs } : {}),
     ...(opts.wakeBackoff ? { wakeBackoff: opts.wakeBackoff } : {}),
+    ...(opts.backends ? { backends: opts.backends } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   await daemon.start();
   const port = daemon.httpAddress()?.port;
