@@ -96,6 +96,21 @@ describe('docker event collector', () => {
     assert.deepEqual(observer.summary(), ['online:false', 'online:true', 'resync']);
   });
 
+  it('keeps the engine\'s health: offline from the start, the reason of a failure kept after it comes online', async (t) => {
+    let failures = 1;
+    const { observer, collector } = await setup(t, (req, res) => {
+      if (req.path === '/events' && failures-- > 0) return json(res, 500, { message: 'daemon starting' });
+      if (req.path === '/events') return openStream(res);
+      json(res, 200, 'OK');
+    });
+    assert.equal(collector.health().online, false, 'offline until it connects');
+    await collector.start(observer);
+    await waitFor(() => collector.health().lastError !== undefined, { message: 'the failure recorded' });
+    assert.equal(collector.health().online, false);
+    await waitFor(() => collector.health().online, { message: 'online after recovery' });
+    assert.match(collector.health().lastError ?? '', /^docker provider "local": events: engine answered HTTP 500: daemon starting/);
+  });
+
   it('keeps streaming when the observer throws', async (t) => {
     const { observer, collector } = await setup(t, (req, res) => {
       if (req.path !== '/events') return json(res, 200, 'OK');
