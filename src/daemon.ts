@@ -3,7 +3,7 @@
  * their event streams, services, entrypoints, control API) and stops them in reverse.
  */
 import { parseHostPort, type DrowseConfig, type ServiceConfig } from './config/index.ts';
-import { BACKENDS, createBackend, providerEntries, workloadRefOf, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
+import { BACKENDS, createBackend, providerEntries, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
 import { Service, type WakeBackoff } from './service/index.ts';
 import { checksFor } from './health/index.ts';
 import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
@@ -151,13 +151,13 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   }
 
   onResync(provider: string): void {
-    for (const s of this.services.values()) if (workloadRefOf(s.config)?.provider === provider) this.refresh(s);
+    for (const s of this.services.values()) if (s.config.workload.provider === provider) this.refresh(s);
   }
 
   private refresh(s: Service): void {
-    const ref = workloadRefOf(s.config);
-    const backend = ref && this.providers.get(ref.provider);
-    if (!ref || !backend) return;
+    const ref = s.config.workload;
+    const backend = this.providers.get(ref.provider);
+    if (!backend) return;
     backend.provider.status(ref).then(
       (st) => s.observe(st.state),
       (err: unknown) => {
@@ -228,16 +228,16 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   /** The last CPU and memory reading of an awake service. */
   private statsOf(s: Service) {
-    const ref = workloadRefOf(s.config);
-    return ref && s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
+    const ref = s.config.workload;
+    return s.state === 'ready' ? this.providers.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
   }
 
   /** Workloads of the services on `provider` that are awake now: the ones worth reading stats of. */
   private awakeOn(provider: string): string[] {
     const ids: string[] = [];
     for (const s of this.services.values()) {
-      const ref = workloadRefOf(s.config);
-      if (ref?.provider === provider && s.state === 'ready') ids.push(ref.id);
+      const ref = s.config.workload;
+      if (ref.provider === provider && s.state === 'ready') ids.push(ref.id);
     }
     return ids;
   }
@@ -266,8 +266,7 @@ export class Daemon implements WorkloadObserver, ControlBackend {
   }
 
   private buildService(sc: ServiceConfig): Service {
-    const ref = workloadRefOf(sc);
-    if (!ref) throw new Error(`service "${sc.name}": no workload configured`);
+    const ref = sc.workload;
     const backend = this.providers.get(ref.provider);
     if (!backend) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
     const provider = backend.provider;
@@ -316,8 +315,8 @@ export class Daemon implements WorkloadObserver, ControlBackend {
 
   private *servicesOn(provider: string, id: string): Iterable<Service> {
     for (const s of this.services.values()) {
-      const ref = workloadRefOf(s.config);
-      if (ref && ref.provider === provider && ref.id === id) yield s;
+      const ref = s.config.workload;
+      if (ref.provider === provider && ref.id === id) yield s;
     }
   }
 

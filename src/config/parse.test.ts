@@ -38,7 +38,7 @@ test('a service inherits built-in defaults for every key it does not set', () =>
   const { config } = parsed('services:\n  app:\n    docker: { container: app }\n');
   assert.deepEqual(service(config, 'app'), {
     name: 'app',
-    docker: { provider: 'local', container: 'app' },
+    workload: { provider: 'local', id: 'app' },
     idleTimeoutMs: 15 * 60_000,
     wakeTimeoutMs: 2 * 60_000,
     stopMethod: 'stop',
@@ -182,8 +182,8 @@ services:
     { name: 'nas', url: 'tcp://nas.lan:2376', tls: { ca: '/c', cert: '/e', key: '/k' }, labels: false, ...ENGINE_DEFAULTS },
     { name: 'local', socket: '/run/docker.sock', labels: false, ...ENGINE_DEFAULTS },
   ]);
-  assert.equal(service(config, 'a').docker?.provider, 'nas');
-  assert.equal(service(config, 'b').docker?.provider, 'local');
+  assert.equal(service(config, 'a').workload.provider, 'nas');
+  assert.equal(service(config, 'b').workload.provider, 'local');
 });
 
 test('a docker provider with neither socket nor url uses the local socket', () => {

@@ -3,7 +3,7 @@ import { parseDuration, tryParseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile } from './schema.ts';
 import { closest } from './suggest.ts';
-import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig } from './types.ts';
+import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
 /**
@@ -209,7 +209,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     const tcp = s.tcp && listen && target ? { listen, target, maxHeld: s.tcp.max_held, openKeepsAwake: s.tcp.open_keeps_awake } : undefined;
     return {
       name,
-      ...(s.docker ? { docker: { provider: s.docker.provider ?? providers[0]?.name ?? '', container: s.docker.container } } : {}),
+      workload: resolveWorkload(name, s, providers[0]?.name),
       ...(http ? { http } : {}),
       ...(tcp ? { tcp } : {}),
       ...(s.health ? { health: resolveHealth(s.health) } : {}),
@@ -241,6 +241,13 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     limits: resolveLimits(file.limits),
   };
   return { config, warnings };
+}
+
+/** The service's workload ref; crossCheck has refused a service without one, or with no provider to default to. */
+function resolveWorkload(name: string, s: ConfigFile['services'][string], firstProvider: string | undefined): WorkloadRefConfig {
+  const provider = s.docker?.provider ?? firstProvider;
+  if (!s.docker || provider === undefined) throw new Error(`service "${name}" passed the checks without a workload or a provider`);
+  return { provider, id: s.docker.container };
 }
 
 function resolveLimits(l: ConfigFile['limits']): LimitsConfig {

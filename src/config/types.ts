@@ -58,9 +58,21 @@ export interface TcpRouteConfig {
   readonly openKeepsAwake: boolean;
 }
 
+/**
+ * Which workload a service runs as, on which provider: the file spells it per backend (`docker:
+ * { provider?, container }`), and resolving turns that into this, so nothing past the config knows
+ * which backend a service is on. The same shape as the provider module's WorkloadRef.
+ */
+export interface WorkloadRefConfig {
+  /** Name of the provider entry (any kind) that runs the workload. */
+  readonly provider: string;
+  /** The workload's id on that provider (Docker: the container name or id). */
+  readonly id: string;
+}
+
 export interface ServiceConfig {
   readonly name: string;
-  readonly docker?: { readonly provider: string; readonly container: string };
+  readonly workload: WorkloadRefConfig;
   readonly http?: HttpRouteConfig;
   readonly tcp?: TcpRouteConfig;
   readonly health?: HealthConfig;

@@ -8,7 +8,7 @@ import type { Provider } from '../provider/index.ts';
 import { checksFor } from './checks.ts';
 
 const base: ServiceConfig = {
-  name: 'app', docker: { provider: 'local', container: 'app' }, http: { hosts: ['app.lan'], target: 'http://127.0.0.1:1' },
+  name: 'app', workload: { provider: 'local', id: 'app' }, http: { hosts: ['app.lan'], target: 'http://127.0.0.1:1' },
   dependsOn: [], idleTimeoutMs: 1, wakeTimeoutMs: 1, stopMethod: 'stop', stopSignal: 'SIGTERM', stopTimeoutMs: 1,
   loadingPage: true, wakeFilter: { deny: [], allow: [] },
 };

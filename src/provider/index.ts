@@ -4,4 +4,3 @@ export { providerEntries, type Backend, type BackendDeps, type BackendFactory, t
 export { BACKENDS, createBackend } from './backends.ts';
 export { HealthRecord, RECONNECT_BACKOFF, type Feed, type ProviderHealth } from './feed.ts';
 export { PollFeed, type PollFeedOptions } from './poll-feed.ts';
-export { workloadRefOf } from './workload-ref.ts';

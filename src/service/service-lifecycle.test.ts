@@ -53,7 +53,7 @@ class RecordingProvider implements Provider {
 }
 
 const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
-  name: 'app', idleTimeoutMs: 60_000, wakeTimeoutMs: 10_000, stopMethod: 'stop', stopSignal: 'SIGTERM', stopTimeoutMs: 5_000,
+  name: 'app', workload: { provider: 'fake', id: 'app' }, idleTimeoutMs: 60_000, wakeTimeoutMs: 10_000, stopMethod: 'stop', stopSignal: 'SIGTERM', stopTimeoutMs: 5_000,
   loadingPage: true, wakeFilter: { deny: [], allow: [] }, dependsOn: [], ...over,
 });
 

@@ -52,6 +52,7 @@ class ScriptedProvider implements Provider {
 
 const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
   name: 'app',
+  workload: { provider: 'fake', id: WORKLOAD },
   idleTimeoutMs: 60_000,
   wakeTimeoutMs: 10_000,
   stopMethod: 'stop',
