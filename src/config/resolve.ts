@@ -1,7 +1,7 @@
 import { parseHostPort } from './address.ts';
 import { parseDuration, tryParseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
-import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile } from './schema.ts';
+import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile, type DefaultWakeFilterFile, type HealthFile, type ServiceFile, type ServiceWakeFilterFile } from './schema.ts';
 import { closest } from './suggest.ts';
 import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
@@ -244,7 +244,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
 }
 
 /** The service's workload ref; crossCheck has refused a service without one, or with no provider to default to. */
-function resolveWorkload(name: string, s: ConfigFile['services'][string], firstProvider: string | undefined): WorkloadRefConfig {
+function resolveWorkload(name: string, s: ServiceFile, firstProvider: string | undefined): WorkloadRefConfig {
   const provider = s.docker?.provider ?? firstProvider;
   if (!s.docker || provider === undefined) throw new Error(`service "${name}" passed the checks without a workload or a provider`);
   return { provider, id: s.docker.container };
@@ -262,7 +262,7 @@ function resolveLimits(l: ConfigFile['limits']): LimitsConfig {
   };
 }
 
-function resolveHealth(h: NonNullable<ConfigFile['services'][string]['health']>): HealthConfig {
+function resolveHealth(h: HealthFile): HealthConfig {
   const probe: ProbeConfig | undefined = h.http
     ? { kind: 'http', path: h.http.path, expect: parseExpect(h.http.expect) }
     : h.tcp
@@ -292,7 +292,7 @@ export function parseExpect(text: string): Array<[number, number]> {
 }
 
 /** A service's wake_filter: each key it sets replaces the default's; the built-in list is folded in here. */
-function resolveWakeFilter(d: ConfigFile['defaults']['wake_filter'], s: NonNullable<ConfigFile['services'][string]['wake_filter']> | undefined): WakeFilterConfig {
+function resolveWakeFilter(d: DefaultWakeFilterFile, s: ServiceWakeFilterFile | undefined): WakeFilterConfig {
   const builtin = s?.builtin_deny ?? d.builtin_deny;
   const deny = [...(builtin ? BUILTIN_WAKE_DENY : []), ...(s?.deny ?? d.deny)];
   const lower = (xs: readonly string[]) => [...new Set(xs.map((x) => x.toLowerCase()))];

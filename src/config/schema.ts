@@ -354,6 +354,22 @@ export type ConfigFileInput = z.input<typeof configSchema>;
 /** The config file after validation and schema defaults, before resolving into DrowseConfig. */
 export type ConfigFile = z.output<typeof configSchema>;
 
+// The sections of ConfigFile that resolve.ts and types.ts name, as the schema outputs them.
+/** stop_method: how a workload is put to sleep. */
+export type StopMethod = z.output<typeof stopMethod>;
+/** stop_signal: a signal name the schema accepted, e.g. "SIGTERM". */
+export type StopSignal = z.output<typeof stopSignal>;
+/** One `providers.docker.NAME` entry. */
+export type DockerProviderFile = z.output<typeof dockerProvider>;
+/** One `services.NAME` entry. */
+export type ServiceFile = z.output<typeof service>;
+/** `services.NAME.health`. */
+export type HealthFile = z.output<typeof health>;
+/** `defaults.wake_filter` (every key defaulted). */
+export type DefaultWakeFilterFile = z.output<typeof defaultWakeFilter>;
+/** `services.NAME.wake_filter` (each key overrides the default's). */
+export type ServiceWakeFilterFile = z.output<typeof serviceWakeFilter>;
+
 /** JSON Schema (draft 2020-12) of the config file, for editors' YAML language servers. */
 export function configJsonSchema(): Record<string, unknown> {
   return {

@@ -1,22 +1,41 @@
 /**
  * The resolved config: what the rest of drowse reads after the YAML was parsed, expanded, validated
  * and had its defaults applied. Durations are milliseconds here; the file spells them "30s".
- * The zod schema in schema.ts is the source of truth for the file; this is what it resolves to.
+ *
+ * The zod schema in schema.ts is the source of truth, and these types are built from its output:
+ * - a section the resolve step passes on as it is (log, control) is the schema's own type;
+ * - a value the resolve step keeps (an enum, a flag, a count, a name) is typed by indexing the
+ *   schema's output, so changing the schema changes every reader;
+ * - a section whose resolved form differs (durations as ms, one host or a list as an array, the
+ *   probe keys as one tagged union, the workload spelled per backend as a ref) is an interface here,
+ *   and the checks at the end of the file fail to compile when the schema gains or loses a key that
+ *   the interface does not account for.
+ * The resolve step stays plain functions rather than zod transforms: it reads across sections
+ * (defaults into services, the first provider into each workload), which a transform on one
+ * section cannot see, and resolve.ts reads top to bottom as the mapping from file to config.
  */
+import type { HostPort } from './address.ts';
+import type { ConfigFile, DefaultWakeFilterFile, DockerProviderFile, HealthFile, ServiceFile, StopMethod, StopSignal } from './schema.ts';
 
-export type StopMethod = 'stop' | 'pause' | 'kill';
+export type { StopMethod, StopSignal } from './schema.ts';
+
+type HttpRouteFile = NonNullable<ServiceFile['http']>;
+type TcpRouteFile = NonNullable<ServiceFile['tcp']>;
+type HttpProbeFile = NonNullable<HealthFile['http']>;
+type LimitsFile = ConfigFile['limits'];
 
 export interface DockerProviderConfig {
+  /** The key under providers.docker. */
   readonly name: string;
   /** Unix socket path, when the engine is local. */
   readonly socket?: string;
   /** tcp://host:port or https://host:port, for a remote engine. */
   readonly url?: string;
-  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
+  readonly tls?: Readonly<NonNullable<DockerProviderFile['tls']>>;
   /** Discover services from container labels (lands with label discovery; parsed today). */
-  readonly labels: boolean;
+  readonly labels: DockerProviderFile['labels'];
   /** stream: one event stream; poll: list containers every pollIntervalMs. */
-  readonly events: 'stream' | 'poll';
+  readonly events: DockerProviderFile['events'];
   readonly pollIntervalMs: number;
   readonly statsIntervalMs: number;
   readonly diskUsageIntervalMs: number;
@@ -26,14 +45,14 @@ export interface HttpRouteConfig {
   /** Lower-case host names; an entry may start with "*." to match any subdomain. */
   readonly hosts: readonly string[];
   /** Upstream base URL, e.g. http://127.0.0.1:18080. */
-  readonly target: string;
+  readonly target: HttpRouteFile['target'];
 }
 
-/** One way to check a service. */
+/** One way to check a service: the one probe key set under health. */
 export type ProbeConfig =
-  | { readonly kind: 'http'; readonly path: string; readonly expect: readonly (readonly [number, number])[] }
+  | { readonly kind: 'http'; readonly path: HttpProbeFile['path']; readonly expect: readonly (readonly [number, number])[] }
   | { readonly kind: 'tcp' }
-  | { readonly kind: 'exec'; readonly command: readonly string[] }
+  | { readonly kind: 'exec'; readonly command: Readonly<NonNullable<HealthFile['exec']>> }
   | { readonly kind: 'docker' };
 
 /** services.NAME.health: readiness while waking, liveness while awake. */
@@ -42,20 +61,20 @@ export interface HealthConfig {
   readonly probe?: ProbeConfig;
   readonly timeoutMs: number;
   readonly intervalMs: number;
-  readonly retries: number;
-  readonly autoRestart: boolean;
-  readonly maxRestarts: number;
+  readonly retries: HealthFile['retries'];
+  readonly autoRestart: HealthFile['auto_restart'];
+  readonly maxRestarts: HealthFile['max_restarts'];
   readonly restartDelayMs: number;
 }
 
 export interface TcpRouteConfig {
   /** host:port drowse listens on (host "" is every interface). */
-  readonly listen: { readonly host: string; readonly port: number };
-  readonly target: { readonly host: string; readonly port: number };
+  readonly listen: HostPort;
+  readonly target: HostPort;
   /** Connections held while waking; more are closed. */
-  readonly maxHeld: number;
+  readonly maxHeld: TcpRouteFile['max_held'];
   /** An open connection counts as activity even when no bytes move. */
-  readonly openKeepsAwake: boolean;
+  readonly openKeepsAwake: TcpRouteFile['open_keeps_awake'];
 }
 
 /**
@@ -70,7 +89,9 @@ export interface WorkloadRefConfig {
   readonly id: string;
 }
 
+/** One service, with every key it does not set taken from defaults. */
 export interface ServiceConfig {
+  /** The key under services. */
   readonly name: string;
   readonly workload: WorkloadRefConfig;
   readonly http?: HttpRouteConfig;
@@ -81,50 +102,67 @@ export interface ServiceConfig {
   readonly idleTimeoutMs: number;
   readonly wakeTimeoutMs: number;
   readonly stopMethod: StopMethod;
-  readonly stopSignal: string;
+  readonly stopSignal: StopSignal;
   readonly stopTimeoutMs: number;
   /** Paths that may wake the service ("/x/*" matches below /x/); absent: every path. */
   readonly startEndpoints?: readonly string[];
   /** Page navigations to a service that is not ready get the loading page. */
-  readonly loadingPage: boolean;
+  readonly loadingPage: ConfigFile['defaults']['loading_page'];
   /** User-Agent substrings (lower-cased) that may not wake the service, and those exempt from the deny list. */
   readonly wakeFilter: WakeFilterConfig;
 }
 
+/** A wake_filter with the built-in list folded into deny (builtin_deny is gone once resolved). */
 export interface WakeFilterConfig {
   readonly deny: readonly string[];
   readonly allow: readonly string[];
 }
 
-export interface ControlConfig {
-  /** Unix socket path (mode 0660). */
-  readonly socket?: string;
-  /** host:port for a TCP control API; requires token. */
-  readonly listen?: string;
-  readonly token?: string;
-}
+/** control: the file's own keys (an empty token resolves to none). */
+export type ControlConfig = Readonly<ConfigFile['control']>;
 
 /** limits: what clients may hold. */
 export interface LimitsConfig {
   /** Absent: derived from the open-files limit at start. */
-  readonly maxConnections?: number;
+  readonly maxConnections?: NonNullable<LimitsFile['max_connections']>;
   readonly headerTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
-  readonly heldPerService: number;
-  readonly ssePerService: number;
-  readonly sseTotal: number;
+  readonly heldPerService: LimitsFile['held_per_service'];
+  readonly ssePerService: LimitsFile['sse_per_service'];
+  readonly sseTotal: LimitsFile['sse_total'];
   readonly sseLifetimeMs: number;
 }
 
 export interface DrowseConfig {
   /** Where the config came from: a file path, or "(embedded default)". */
   readonly source: string;
-  readonly entrypoints: { readonly http: { readonly host: string; readonly port: number } };
+  readonly entrypoints: { readonly http: HostPort };
   readonly control: ControlConfig;
-  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; readonly format: 'json' | 'pretty' };
+  readonly log: Readonly<ConfigFile['log']>;
+  /** Provider entries by kind (the key under providers:), each list in the file's order. */
   readonly providers: { readonly docker: readonly DockerProviderConfig[] };
   readonly services: readonly ServiceConfig[];
   readonly limits: LimitsConfig;
   /** Values that came from ${VAR} expansion, and the control token: redacted wherever text leaves drowse. */
   readonly secrets?: readonly string[];
 }
+
+// Drift checks: each line names the file keys an interface above resolves. A key added to or removed
+// from the schema fails to compile here until the interface (and resolve.ts) account for it.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Expect<T extends true> = T;
+type _DriftChecks = [
+  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
+  Expect<Equal<keyof ConfigFile['entrypoints'], keyof DrowseConfig['entrypoints']>>,
+  Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,
+  Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,
+  Expect<Equal<keyof ServiceFile, 'docker' | 'http' | 'tcp' | 'health' | 'depends_on' | 'idle_timeout' | 'wake_timeout' | 'stop_method' | 'stop_signal' | 'stop_timeout' | 'start_endpoint' | 'loading_page' | 'wake_filter'>>,
+  // Every default is a service key it stands in for.
+  Expect<Equal<Exclude<keyof ConfigFile['defaults'], keyof ServiceFile>, never>>,
+  Expect<Equal<keyof HttpRouteFile, 'host' | 'target'>>,
+  Expect<Equal<keyof TcpRouteFile, 'listen' | 'target' | 'max_held' | 'open_keeps_awake'>>,
+  // The probe keys under health are exactly the kinds of ProbeConfig.
+  Expect<Equal<keyof HealthFile, ProbeConfig['kind'] | 'timeout' | 'interval' | 'retries' | 'auto_restart' | 'max_restarts' | 'restart_delay'>>,
+  Expect<Equal<keyof DefaultWakeFilterFile, 'builtin_deny' | keyof WakeFilterConfig>>,
+  Expect<Equal<keyof LimitsFile, 'max_connections' | 'header_timeout' | 'keep_alive_timeout' | 'held_per_service' | 'sse_per_service' | 'sse_total' | 'sse_lifetime'>>,
+];
