@@ -3,3 +3,4 @@ export { transition, initialSnapshot, type ServiceState, type ServiceEvent, type
 export { WakeFailedError, WakeTimeoutError, HeldTooLongError, DependencyFailedError } from './errors.ts';
 export type { WakeEvent, WakeEventType, WakeEventListener } from './events.ts';
 export { wakeFailure, stopFailure, WorkloadExitedError, WorkloadMissingError, type Failure } from './failure.ts';
+export { ServiceRegistry, type ServiceRegistryOptions } from './registry.ts';
