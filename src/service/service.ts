@@ -118,6 +118,8 @@ export class Service {
   private readonly lifetime = new AbortController();
   /** The provider question of confirmRunning() in flight, shared by every refused request. */
   private confirming: Promise<boolean> | undefined;
+  /** The last failure's kind and the error behind it: waiters get them as their error's code and cause. */
+  private lastFailure: { code: string; cause: unknown } | undefined;
 
   constructor(opts: ServiceOptions) {
     this.opts = opts;
@@ -270,6 +272,7 @@ export class Service {
     return new WakeFailedError(this.name, reason ?? 'wake failed', {
       ...(notice === undefined ? {} : { notice }),
       ...(retryAt === undefined ? {} : { retryAt }),
+      ...(this.lastFailure ? { code: this.lastFailure.code, cause: this.lastFailure.cause } : {}),
     });
   }
 
@@ -346,7 +349,7 @@ export class Service {
     this.lifetime.abort();
     this.liveness?.stop();
     this.disarmIdle();
-    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down', { notice: `${this.name} could not be woken: drowse is shutting down` }));
+    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down', { code: 'shutting_down', notice: `${this.name} could not be woken: drowse is shutting down` }));
     this.waiters.clear();
   }
 
@@ -428,6 +431,7 @@ export class Service {
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
       const failure = deadline.signal.aborted ? wakeFailure(this.name, err, { budget: timeout, ...lastCheck(err) }) : wakeFailure(this.name, err);
+      this.lastFailure = { code: failure.code, cause: err };
       // A missing workload is not looked for again until the provider reports it: no inspect per request.
       const retryAt = isMissing(err) ? Infinity : this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
       // Failures drowse understands are one line with their reason; only a surprise gets a stack.
@@ -505,6 +509,7 @@ export class Service {
       if (this.lifetime.signal.aborted) return;
       this.log.warn({ phase: 'stop', method, err }, 'stop failed');
       const failure: Failure = stopFailure(this.name, method, err);
+      this.lastFailure = { code: failure.code, cause: err };
       this.dispatch({ type: 'stop_failed', reason: failure.detail, notice: failure.notice });
     }
   }
