@@ -9,3 +9,4 @@ export { parseHostPort, formatHostPort, type HostPort } from './address.ts';
 export { expandString } from './expand.ts';
 export { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';
+export { DependencyGraph, findCycles, type GraphNode } from './graph.ts';

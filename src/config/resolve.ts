@@ -1,6 +1,7 @@
 import { parseHostPort } from './address.ts';
 import { parseDuration, tryParseDuration } from './duration.ts';
 import type { Finding, Path } from './positions.ts';
+import { findCycles } from './graph.ts';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile, type DefaultWakeFilterFile, type HealthFile, type ServiceFile, type ServiceWakeFilterFile } from './schema.ts';
 import { closest } from './suggest.ts';
 import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
@@ -136,27 +137,10 @@ function dependencyFindings(services: Record<string, unknown>): Finding[] {
     });
     edges.set(name, valid);
   }
-  // Depth-first search; each cycle is reported once, at the depends_on of its first service in file order.
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const reported = new Set<string>();
-  const visit = (name: string): void => {
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const dep of edges.get(name) ?? []) {
-      if (state.get(dep) === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        const key = [...cycle.slice(0, -1)].sort().join(',');
-        if (!reported.has(key)) {
-          reported.add(key);
-          findings.push({ path: ['services', cycle[0] ?? dep, 'depends_on'], message: `dependency cycle: ${cycle.join(' → ')}` });
-        }
-      } else if (state.get(dep) === undefined) visit(dep);
-    }
-    stack.pop();
-    state.set(name, 'done');
-  };
-  for (const name of edges.keys()) if (state.get(name) === undefined) visit(name);
+  // Each cycle is reported once, at the depends_on of its first service in file order.
+  for (const cycle of findCycles(edges)) {
+    findings.push({ path: ['services', cycle[0] ?? '', 'depends_on'], message: `dependency cycle: ${cycle.join(' → ')}` });
+  }
   return findings;
 }
 

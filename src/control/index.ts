@@ -2,3 +2,4 @@ export { ControlServer, type ControlBackend, type ControlServerOptions } from '.
 export { controlRequest, ControlClientError, type ControlTarget } from './client.ts';
 export { defaultControlSocket } from './socket-path.ts';
 export { Metrics, type MetricsSnapshot } from './metrics.ts';
+export { ControlViews, type ControlViewParts } from './views.ts';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../kernel/index.ts';
-import { ControlServer, type ControlBackend } from './server.ts';
+import { ControlServer, failureBody, type ControlBackend } from './server.ts';
 
 const log = createLogger({ level: 'silent', format: 'json' }, process.stderr);
 const backend: ControlBackend = {
@@ -63,4 +63,11 @@ test('under umask 000 the control socket is never seen with a mode other than 06
   assert.ok(seen.length > 0, 'the socket appeared');
   assert.deepEqual(seen.map((m) => m.toString(8)), ['660']);
   assert.equal((await fs.stat(socket)).mode & 0o777, 0o660);
+});
+
+test('a failed wake is answered with its kind and the chain of causes down to the backend', () => {
+  const backend = new Error('connect ENOENT /var/run/docker.sock');
+  const err = Object.assign(new Error('service "web": wake failed', { cause: new Error('docker provider "local": start', { cause: backend }) }), { code: 'provider_unreachable' });
+  assert.deepEqual(failureBody(err), { error: 'service "web": wake failed', code: 'provider_unreachable', causes: ['docker provider "local": start', 'connect ENOENT /var/run/docker.sock'] });
+  assert.deepEqual(failureBody('plain'), { error: 'plain' });
 });

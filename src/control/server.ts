@@ -98,7 +98,7 @@ export class ControlServer {
         try {
           return this.send(res, 200, await backend.wake(name));
         } catch (err) {
-          return this.send(res, 503, { error: err instanceof Error ? err.message : String(err) });
+          return this.send(res, 503, failureBody(err));
         }
       }
       return this.send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
@@ -146,6 +146,19 @@ function listening(server: http.Server): Promise<unknown> {
 }
 
 /** RFC 9110 §11.1: the auth scheme is case-insensitive; the token is compared in constant time. */
+/**
+ * A failed wake as the operator sees it: the message, the kind of failure, and the chain of
+ * causes down to the backend's own words (secrets are redacted on the way out, like every answer).
+ */
+export function failureBody(err: unknown): { error: string; code?: string; causes?: string[] } {
+  const causes: string[] = [];
+  for (let c = err instanceof Error ? err.cause : undefined; c !== undefined && causes.length < 8; c = c instanceof Error ? c.cause : undefined) {
+    causes.push(c instanceof Error ? c.message : String(c));
+  }
+  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
+  return { error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}), ...(causes.length ? { causes } : {}) };
+}
+
 function authorized(header: string | undefined, token: string): boolean {
   const match = header === undefined ? null : /^bearer +(\S+) *$/i.exec(header);
   const given = Buffer.from(match?.[1] ?? '');

@@ -19,12 +19,15 @@ export class WakeFailedError extends Error {
   readonly reason: string;
   readonly notice: string;
   readonly retryAt: number | undefined;
-  constructor(service: string, reason: string, options: { notice?: string; retryAt?: number; cause?: unknown } = {}) {
+  /** The kind of failure (a FailureCode: wake_timeout, workload_exited, provider_unreachable, ...). */
+  readonly code: string;
+  constructor(service: string, reason: string, options: { notice?: string; retryAt?: number; code?: string; cause?: unknown } = {}) {
     super(`service "${service}": ${reason}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.service = service;
     this.reason = reason;
     this.notice = options.notice ?? `${service} could not be woken`;
     this.retryAt = options.retryAt;
+    this.code = options.code ?? 'start_failed';
   }
 
   /** Whole seconds until the backoff ends (at least 1), or undefined without one. */

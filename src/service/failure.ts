@@ -7,8 +7,23 @@ import { GiveUpError } from '../health/index.ts';
 import { ProviderError } from '../provider/index.ts';
 import { DependencyFailedError, WakeFailedError } from './errors.ts';
 
+/**
+ * What kind of failure it was, in a word clients and scripts can act on (it is public: the kinds
+ * say nothing of the service's insides). Problem answers and the control API carry it.
+ */
+export type FailureCode =
+  | 'wake_timeout'
+  | 'workload_exited'
+  | 'workload_missing'
+  | 'dependency_failed'
+  | 'provider_unreachable'
+  | 'start_failed'
+  | 'stop_failed'
+  | 'shutting_down';
+
 /** A failure, for the public and for the operator. */
 export interface Failure {
+  readonly code: FailureCode;
   /** A sentence a visitor may read: "web could not start: it exited with exit code 3 while waking". */
   readonly notice: string;
   /** Everything drowse knows, for the control API and the log. */
@@ -43,14 +58,25 @@ export class WorkloadMissingError extends Error {
 export function wakeFailure(service: string, err: unknown, timeout?: { budget: string; lastCheck?: string }): Failure {
   if (timeout) {
     const last = timeout.lastCheck === undefined ? '' : ` (last check: ${timeout.lastCheck})`;
-    return { notice: `${service} did not become ready within ${timeout.budget}`, detail: `wake timed out after ${timeout.budget}${last}` };
+    return { code: 'wake_timeout', notice: `${service} did not become ready within ${timeout.budget}`, detail: `wake timed out after ${timeout.budget}${last}` };
   }
-  return { notice: `${service} could not start: ${publicCause(err)}`, detail: `wake failed: ${text(err)}` };
+  return { code: codeOf(err), notice: `${service} could not start: ${publicCause(err)}`, detail: `wake failed: ${text(err)}` };
 }
 
 /** A failed stop of `service`. */
 export function stopFailure(service: string, method: string, err: unknown): Failure {
-  return { notice: `${service} could not be put to sleep`, detail: `${method} failed: ${text(err)}` };
+  return { code: 'stop_failed', notice: `${service} could not be put to sleep`, detail: `${method} failed: ${text(err)}` };
+}
+
+function codeOf(err: unknown): FailureCode {
+  if (err instanceof WorkloadExitedError) return err.removed ? 'workload_missing' : 'workload_exited';
+  if (err instanceof WorkloadMissingError) return 'workload_missing';
+  if (err instanceof DependencyFailedError) return 'dependency_failed';
+  if (err instanceof ProviderError) {
+    if (err.reason === 'unreachable' || err.reason === 'timeout') return 'provider_unreachable';
+    if (err.reason === 'not_found') return 'workload_missing';
+  }
+  return 'start_failed';
 }
 
 function publicCause(err: unknown): string {

@@ -5,10 +5,9 @@ import { IdleTimer } from './idle.ts';
 
 function harness() {
   const clock = new ManualClock();
-  let may = true;
   let slept = 0;
-  const idle = new IdleTimer({ clock, timeoutMs: 1000, canSleep: () => may, onIdle: () => slept++ });
-  return { clock, idle, slept: () => slept, setMay: (v: boolean) => (may = v) };
+  const idle = new IdleTimer({ clock, timeoutMs: 1000, onIdle: () => slept++ });
+  return { clock, idle, slept: () => slept };
 }
 
 test('the idle timer fires timeoutMs after it was last armed', async () => {
@@ -24,26 +23,12 @@ test('the idle timer fires timeoutMs after it was last armed', async () => {
   assert.equal(h.idle.active, false);
 });
 
-test('when the service may not sleep yet the timer becomes due, and release() sleeps once it may', async () => {
+test('disarming stops the count and leaves no timer behind', async () => {
   const h = harness();
-  h.setMay(false);
   h.idle.arm();
-  await h.clock.advance(1000);
-  assert.deepEqual([h.slept(), h.idle.isDue, h.idle.active], [0, true, true]);
-  assert.equal(h.idle.release(), false, 'still may not');
-  h.setMay(true);
-  assert.equal(h.idle.release(), true);
-  assert.equal(h.slept(), 1);
-  assert.equal(h.idle.release(), false, 'only once');
-});
-
-test('disarming forgets a due sleep', async () => {
-  const h = harness();
-  h.setMay(false);
-  h.idle.arm();
-  await h.clock.advance(1000);
   h.idle.disarm();
-  h.setMay(true);
-  assert.equal(h.idle.release(), false);
+  await h.clock.advance(2000);
+  assert.equal(h.slept(), 0);
+  assert.equal(h.idle.sleepsAt, undefined);
   assert.equal(h.clock.pending, 0);
 });

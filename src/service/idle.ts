@@ -1,7 +1,6 @@
 /**
- * A service's idle timer: counts `timeoutMs` from the last activity. When it runs out while the
- * service may not sleep yet (something that depends on it is awake), it stays *due* until told
- * the sleep can happen.
+ * A service's idle timer: counts `timeoutMs` from the last activity and says when it ran out.
+ * Whether that ends in a sleep (nothing in flight, no dependent awake) is the state machine's call.
  */
 import type { Clock } from '../kernel/index.ts';
 
@@ -9,8 +8,6 @@ import type { Clock } from '../kernel/index.ts';
 export interface IdleTimerOptions {
   readonly clock: Clock;
   readonly timeoutMs: number;
-  /** May the service sleep now? When not, the timer becomes due instead of firing. */
-  readonly canSleep: () => boolean;
   readonly onIdle: () => void;
 }
 
@@ -19,7 +16,6 @@ export class IdleTimer {
   private readonly opts: IdleTimerOptions;
   private handle: unknown;
   private deadline: number | undefined;
-  private due = false;
 
   constructor(opts: IdleTimerOptions) {
     this.opts = opts;
@@ -33,39 +29,24 @@ export class IdleTimer {
     this.handle = clock.setTimeout(() => {
       this.handle = undefined;
       this.deadline = undefined;
-      if (this.opts.canSleep()) this.opts.onIdle();
-      else this.due = true;
+      this.opts.onIdle();
     }, timeoutMs);
   }
 
-  /** Stops counting and forgets a due sleep (there was activity, or the service left ready). */
+  /** Stops counting. */
   disarm(): void {
     if (this.handle !== undefined) this.opts.clock.clearTimeout(this.handle);
     this.handle = undefined;
     this.deadline = undefined;
-    this.due = false;
   }
 
-  /** Counting, or due. */
+  /** Counting. */
   get active(): boolean {
-    return this.handle !== undefined || this.due;
-  }
-
-  /** Ran out, waiting for canSleep(). */
-  get isDue(): boolean {
-    return this.due;
+    return this.handle !== undefined;
   }
 
   /** When it runs out, while counting. */
   get sleepsAt(): number | undefined {
     return this.deadline;
-  }
-
-  /** Fires a due sleep when it may happen now; true when it did. */
-  release(): boolean {
-    if (!this.due || !this.opts.canSleep()) return false;
-    this.due = false;
-    this.opts.onIdle();
-    return true;
   }
 }

@@ -2,4 +2,5 @@ export { Service, type Dependency, type ServiceOptions, type ServiceStatus, type
 export { transition, initialSnapshot, type ServiceState, type ServiceEvent, type Snapshot, type Effect, type SleepReason, type WakeBackoff, defaultWakeBackoff, backoffMs } from './state.ts';
 export { WakeFailedError, WakeTimeoutError, HeldTooLongError, DependencyFailedError } from './errors.ts';
 export type { WakeEvent, WakeEventType, WakeEventListener } from './events.ts';
-export { wakeFailure, stopFailure, WorkloadExitedError, WorkloadMissingError, type Failure } from './failure.ts';
+export { wakeFailure, stopFailure, WorkloadExitedError, WorkloadMissingError, type Failure, type FailureCode } from './failure.ts';
+export { ServiceRegistry, type ServiceRegistryOptions } from './registry.ts';

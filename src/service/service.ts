@@ -99,7 +99,6 @@ export class Service {
   private readonly log: Logger;
   private snap: Snapshot = initialSnapshot;
   private since: number;
-  private inFlight = 0;
   private lastActivity: number | undefined;
   private readonly idle: IdleTimer;
   private readonly waiters = new Set<Waiter>();
@@ -118,6 +117,8 @@ export class Service {
   private readonly lifetime = new AbortController();
   /** The provider question of confirmRunning() in flight, shared by every refused request. */
   private confirming: Promise<boolean> | undefined;
+  /** The last failure's kind and the error behind it: waiters get them as their error's code and cause. */
+  private lastFailure: { code: string; cause: unknown } | undefined;
 
   constructor(opts: ServiceOptions) {
     this.opts = opts;
@@ -126,12 +127,11 @@ export class Service {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ service: this.name });
     this.since = this.clock.now();
-    // A dependency stays up while anything that needs it is awake; the last one to sleep tells it.
+    // Whether the service may sleep when the timer runs out is the state machine's call.
     this.idle = new IdleTimer({
       clock: this.clock,
       timeoutMs: opts.config.idleTimeoutMs,
-      canSleep: () => !this.dependentsAwake() && this.inFlight === 0,
-      onIdle: () => this.sleep('idle'),
+      onIdle: () => this.dispatch({ type: 'idle_elapsed', dependentsAwake: this.dependentsAwake() }),
     });
     const h = opts.config.health;
     this.liveness = h && new LivenessMonitor({
@@ -176,7 +176,7 @@ export class Service {
   }
 
   dependentSlept(): void {
-    if (this.idle.release()) this.log.info({ phase: 'idle' }, 'last dependent asleep; slept now');
+    this.dispatch({ type: 'dependent_slept', dependentsAwake: this.dependentsAwake() });
   }
 
   /**
@@ -211,16 +211,14 @@ export class Service {
    * While anything is in flight the idle timer does not run; it restarts when the last one ends.
    */
   acquire(): () => void {
-    this.inFlight++;
     this.lastActivity = this.clock.now();
-    this.disarmIdle();
+    this.dispatch({ type: 'activity_began' });
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.inFlight--;
       this.lastActivity = this.clock.now();
-      if (this.inFlight === 0) this.armIdle();
+      this.dispatch({ type: 'activity_ended' });
     };
   }
 
@@ -231,7 +229,7 @@ export class Service {
    */
   touch(): void {
     this.lastActivity = this.clock.now();
-    if (this.idle.active) this.armIdle();
+    this.dispatch({ type: 'activity' });
   }
 
   /**
@@ -270,6 +268,7 @@ export class Service {
     return new WakeFailedError(this.name, reason ?? 'wake failed', {
       ...(notice === undefined ? {} : { notice }),
       ...(retryAt === undefined ? {} : { retryAt }),
+      ...(this.lastFailure ? { code: this.lastFailure.code, cause: this.lastFailure.cause } : {}),
     });
   }
 
@@ -326,12 +325,12 @@ export class Service {
       workload: this.opts.ref.id,
       ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: formatHostPort(this.config.tcp.target) } : {}),
       ...(this.config.dependsOn.length > 0 ? { depends_on: this.config.dependsOn } : {}),
-      ...(this.idle.isDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
+      ...(this.snap.sleepDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
       entrypoints: {
         ...(this.config.http ? { http: this.config.http.hosts } : {}),
         ...(this.config.tcp ? { tcp: formatHostPort(this.config.tcp.listen) } : {}),
       },
-      in_flight: this.inFlight,
+      in_flight: this.snap.inFlight ?? 0,
       ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
       ...(this.idle.sleepsAt === undefined ? {} : { sleeps_at: iso(this.idle.sleepsAt) }),
       wakes: this.wakes,
@@ -346,7 +345,7 @@ export class Service {
     this.lifetime.abort();
     this.liveness?.stop();
     this.disarmIdle();
-    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down', { notice: `${this.name} could not be woken: drowse is shutting down` }));
+    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down', { code: 'shutting_down', notice: `${this.name} could not be woken: drowse is shutting down` }));
     this.waiters.clear();
   }
 
@@ -358,7 +357,7 @@ export class Service {
     if (next.state !== from) {
       this.since = this.clock.now();
       this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');
-      this.emitStateEvent(next, from, event);
+      this.emitStateEvent(next, from, effects);
       if (next.state === 'asleep') for (const d of this.dependencies) d.dependentSlept();
       if (next.state === 'ready') this.liveness?.start();
       else this.liveness?.stop();
@@ -428,6 +427,7 @@ export class Service {
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
       const failure = deadline.signal.aborted ? wakeFailure(this.name, err, { budget: timeout, ...lastCheck(err) }) : wakeFailure(this.name, err);
+      this.lastFailure = { code: failure.code, cause: err };
       // A missing workload is not looked for again until the provider reports it: no inspect per request.
       const retryAt = isMissing(err) ? Infinity : this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
       // Failures drowse understands are one line with their reason; only a surprise gets a stack.
@@ -505,14 +505,13 @@ export class Service {
       if (this.lifetime.signal.aborted) return;
       this.log.warn({ phase: 'stop', method, err }, 'stop failed');
       const failure: Failure = stopFailure(this.name, method, err);
+      this.lastFailure = { code: failure.code, cause: err };
       this.dispatch({ type: 'stop_failed', reason: failure.detail, notice: failure.notice });
     }
   }
 
-  /** The idle timer runs only in ready/error with nothing in flight. */
+  /** The machine arms the idle timer only in ready/error with nothing in flight. */
   private armIdle(): void {
-    const { state } = this.snap;
-    if (this.inFlight > 0 || (state !== 'ready' && state !== 'error')) return;
     this.idle.arm();
   }
 
@@ -520,14 +519,15 @@ export class Service {
     this.idle.disarm();
   }
 
-  private emitStateEvent(s: Snapshot, from: ServiceState, cause: ServiceEvent): void {
+  private emitStateEvent(s: Snapshot, from: ServiceState, effects: readonly Effect[]): void {
+    const stop = effects.find((e) => e.type === 'begin_stop');
     switch (s.state) {
       case 'waking':
         return this.emit('waking', `Waking ${this.name}`);
       case 'ready':
         return this.emit('ready', `${this.name} is ready`);
       case 'stopping':
-        return this.emit('stopping', `Putting ${this.name} to sleep (${this.config.stopMethod})`, undefined, undefined, cause.type === 'sleep' ? cause.reason : undefined);
+        return this.emit('stopping', `Putting ${this.name} to sleep (${this.config.stopMethod})`, undefined, undefined, stop?.type === 'begin_stop' ? stop.reason : undefined);
       case 'asleep':
         return this.emit('asleep', `${this.name} is asleep`);
       case 'error':

@@ -24,6 +24,10 @@ export interface Snapshot {
    * Infinity when the workload was missing: then only news of it from the provider ends the wait.
    */
   readonly retryAt?: number;
+  /** Requests and connections in flight (absent: none). While any is, the idle timer does not run. */
+  readonly inFlight?: number;
+  /** The idle timer ran out while a dependent was awake: the sleep happens when the last one sleeps. */
+  readonly sleepDue?: true;
 }
 
 /** How long wakes are held off after failures: `initialMs` after the first, doubling up to `maxMs`. */
@@ -58,7 +62,16 @@ export type ServiceEvent =
   | { readonly type: 'stop_succeeded' }
   | { readonly type: 'stop_failed'; readonly reason: string; readonly notice: string }
   /** The provider reported the workload's state on its own (event stream, resync, someone at the CLI). */
-  | { readonly type: 'observed'; readonly workload: WorkloadState };
+  | { readonly type: 'observed'; readonly workload: WorkloadState }
+  /** A request or connection began to count as activity, and is in flight until `activity_ended`. */
+  | { readonly type: 'activity_began' }
+  | { readonly type: 'activity_ended' }
+  /** A moment of activity with nothing left in flight (bytes on a TCP connection): idleness counts from now. */
+  | { readonly type: 'activity' }
+  /** The idle timer ran out; `dependentsAwake` says whether anything that needs the service is awake. */
+  | { readonly type: 'idle_elapsed'; readonly dependentsAwake: boolean }
+  /** A service that depends on this one fell asleep; a sleep put off for it may happen now. */
+  | { readonly type: 'dependent_slept'; readonly dependentsAwake: boolean };
 
 /** Work the caller must do after a transition, in order. */
 export type Effect =
@@ -79,7 +92,7 @@ export interface Step {
 export const initialSnapshot: Snapshot = { state: 'asleep', wakeQueued: false };
 
 const stay = (s: Snapshot): Step => ({ next: s, effects: [] });
-/** A new state; the failure count and the backoff carry over until a wake succeeds. */
+/** A new state; the failure count, the backoff and what is in flight carry over (the first two until a wake succeeds). */
 const to = (from: Snapshot, state: ServiceState, effects: Effect[] = [], why?: { reason: string; notice?: string }): Step => ({
   next: {
     state,
@@ -87,15 +100,63 @@ const to = (from: Snapshot, state: ServiceState, effects: Effect[] = [], why?: {
     ...(why === undefined ? {} : { reason: why.reason, ...(why.notice === undefined ? {} : { notice: why.notice }) }),
     ...(from.failures === undefined ? {} : { failures: from.failures }),
     ...(from.retryAt === undefined ? {} : { retryAt: from.retryAt }),
+    ...(from.inFlight ? { inFlight: from.inFlight } : {}),
   },
   effects,
 });
+/** The idle timer runs only in these states. */
+const idles = (s: Snapshot) => s.state === 'ready' || s.state === 'error';
+const withInFlight = (s: Snapshot, n: number): Snapshot => {
+  const { inFlight: _old, sleepDue: _due, ...rest } = s;
+  return n > 0 ? { ...rest, inFlight: n } : rest;
+};
+const withoutDue = (s: Snapshot): Snapshot => {
+  const { sleepDue: _due, ...rest } = s;
+  return rest;
+};
 /** True when a request's wake must wait out the backoff of earlier failures. */
 const heldOff = (s: Snapshot, e: { at: number; force?: boolean }) => !e.force && s.retryAt !== undefined && e.at < s.retryAt;
 const awake = (w: WorkloadState) => w === 'running';
 
-/** The whole lifecycle. Events that make no sense in a state (stale results, duplicates) leave it unchanged. */
+/**
+ * The whole lifecycle. Events that make no sense in a state (stale results, duplicates) leave it
+ * unchanged. The idle timer is armed only with nothing in flight, and arming or disarming it
+ * forgets a put-off sleep.
+ */
 export function transition(from: Snapshot, e: ServiceEvent): Step {
+  const step = lifecycle(from, e);
+  const busy = (step.next.inFlight ?? 0) > 0;
+  const effects = busy ? step.effects.filter((f) => f.type !== 'arm_idle_timer') : step.effects;
+  const timerTouched = effects.some((f) => f.type === 'arm_idle_timer' || f.type === 'disarm_idle_timer');
+  const next = timerTouched && step.next.sleepDue ? withoutDue(step.next) : step.next;
+  return next === step.next && effects === step.effects ? step : { next, effects };
+}
+
+/** Activity and idleness: the same in every state, they decide when the idle timer runs and when it may end in a sleep. */
+function activity(s: Snapshot, e: Extract<ServiceEvent, { type: 'activity_began' | 'activity_ended' | 'activity' | 'idle_elapsed' | 'dependent_slept' }>): Step {
+  const inFlight = s.inFlight ?? 0;
+  switch (e.type) {
+    case 'activity_began':
+      return { next: withInFlight(s, inFlight + 1), effects: inFlight === 0 ? [{ type: 'disarm_idle_timer' }] : [] };
+    case 'activity_ended': {
+      const left = Math.max(0, inFlight - 1);
+      return { next: withInFlight(s, left), effects: left === 0 && inFlight > 0 && idles(s) ? [{ type: 'arm_idle_timer' }] : [] };
+    }
+    case 'activity':
+      return inFlight === 0 && idles(s) ? { next: s, effects: [{ type: 'arm_idle_timer' }] } : stay(s);
+    case 'idle_elapsed':
+      if (inFlight > 0 || !idles(s)) return stay(s);
+      // Something that needs this service is awake: sleep when the last of them sleeps.
+      return e.dependentsAwake ? { next: { ...s, sleepDue: true }, effects: [] } : lifecycle(s, { type: 'sleep', reason: 'idle' });
+    case 'dependent_slept':
+      return s.sleepDue && !e.dependentsAwake ? lifecycle(withoutDue(s), { type: 'sleep', reason: 'idle' }) : stay(s);
+    default:
+      return unreachable(e);
+  }
+}
+
+function lifecycle(from: Snapshot, e: ServiceEvent): Step {
+  if (e.type === 'activity_began' || e.type === 'activity_ended' || e.type === 'activity' || e.type === 'idle_elapsed' || e.type === 'dependent_slept') return activity(from, e);
   // A workload found missing is not looked for again (retryAt: Infinity) until its provider reports it exists.
   const s = e.type === 'observed' && from.retryAt === Infinity && e.workload !== 'missing' ? withoutRetry(from) : from;
   switch (s.state) {
@@ -119,7 +180,7 @@ export function transition(from: Snapshot, e: ServiceEvent): Step {
     case 'waking':
       switch (e.type) {
         case 'wake_succeeded':
-          return to({ state: 'ready', wakeQueued: false }, 'ready', [{ type: 'release_waiters' }, { type: 'arm_idle_timer' }]);
+          return to(withInFlight({ state: 'ready', wakeQueued: false }, s.inFlight ?? 0), 'ready', [{ type: 'release_waiters' }, { type: 'arm_idle_timer' }]);
         case 'wake_failed':
           // The idle timer is armed so a workload left running by a failed wake is still put to sleep.
           return to(

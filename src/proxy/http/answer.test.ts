@@ -43,3 +43,9 @@ test('JSON clients are recognised by application/json and any +json type', () =>
   assert.equal(acceptsJson('*/*'), false);
   assert.equal(acceptsJson(undefined), false);
 });
+
+test('a failed wake carries its kind of failure, so a client can tell a timeout from an unreachable backend', () => {
+  assert.equal(answerFor(new WakeFailedError('web', 'r', { notice: 'n', code: 'provider_unreachable' })).code, 'provider_unreachable');
+  assert.equal(answerFor(new WakeFailedError('web', 'r', { notice: 'n', code: 'wake_timeout' })).code, 'wake_timeout');
+  assert.equal(answerFor(new HeldTooLongError('web', '2m')).code, undefined);
+});

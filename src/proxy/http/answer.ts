@@ -13,6 +13,8 @@ export const RETRY_AFTER_SECONDS = 5;
 
 interface Answer {
   readonly status: number;
+  /** The kind of failure, when a wake failed: clients can tell a timeout from an unreachable backend. */
+  readonly code?: string;
   readonly title: string;
   readonly retryAfter?: number;
   readonly allow?: string;
@@ -26,7 +28,7 @@ export function answerFor(err: unknown): Answer & { readonly detail: string } {
   if (err instanceof MethodNotAllowedError) return { status: 405, title: 'Method Not Allowed', allow: err.allow, detail: err.message };
   if (err instanceof WakeFailedError) {
     // The public notice only: the full reason can carry probe URLs, commands and engine errors.
-    return { status: 503, title: 'Service Unavailable', retryAfter: err.retryAfterSeconds() ?? RETRY_AFTER_SECONDS, detail: err.notice };
+    return { status: 503, title: 'Service Unavailable', retryAfter: err.retryAfterSeconds() ?? RETRY_AFTER_SECONDS, detail: err.notice, code: err.code };
   }
   if (err instanceof HeldTooLongError || err instanceof WakeDeniedError || err instanceof OverLimitError) {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
@@ -52,7 +54,7 @@ export function answerError(req: IncomingMessage, res: ServerResponse, err: unkn
   let body: string;
   if (acceptsJson(req.headers.accept)) {
     headers['content-type'] = 'application/problem+json';
-    body = JSON.stringify({ type: 'about:blank', title: a.title, status: a.status, detail: a.detail });
+    body = JSON.stringify({ type: 'about:blank', title: a.title, status: a.status, detail: a.detail, ...(a.code === undefined ? {} : { code: a.code }) });
   } else {
     headers['content-type'] = 'text/plain; charset=utf-8';
     body = `${a.status} ${a.title}: ${a.detail}\n`;

@@ -1,0 +1,115 @@
+/**
+ * What the control API shows of a running drowse: the /status document and the metrics snapshot,
+ * both read from the parts at request time so they always agree, and the wake and sleep commands.
+ * The daemon hands over its parts; nothing here builds or owns them.
+ */
+import type { Clock } from '../kernel/index.ts';
+import type { Backend } from '../provider/index.ts';
+import type { Service, ServiceRegistry } from '../service/index.ts';
+import type { Metrics, MetricsSnapshot } from './metrics.ts';
+import type { ControlBackend } from './server.ts';
+
+/** The parts the views read. */
+export interface ControlViewParts {
+  readonly version: string;
+  /** Where the config came from. */
+  readonly source: string;
+  readonly clock: Clock;
+  readonly startedAt: number;
+  readonly backends: ReadonlyMap<string, Backend>;
+  readonly services: ServiceRegistry;
+  /** Requests and connections held right now for a service, over every entrypoint. */
+  readonly held: (service: string) => number;
+  readonly metrics: Metrics;
+}
+
+/** The control API's view of the daemon. */
+export class ControlViews implements ControlBackend {
+  private readonly parts: ControlViewParts;
+
+  constructor(parts: ControlViewParts) {
+    this.parts = parts;
+  }
+
+  status(): object {
+    const { version, source, clock, startedAt, backends, services } = this.parts;
+    return {
+      version,
+      uptime_s: Math.round((clock.now() - startedAt) / 1000),
+      config: source,
+      providers: [...backends.entries()].map(([name, { provider, feed, stats }]) => {
+        const health = feed.health();
+        return {
+          name,
+          kind: provider.kind,
+          online: health.online,
+          since: health.since.toISOString(),
+          ...(health.lastError ? { last_error: health.lastError } : {}),
+          events: feed.state(),
+          ...(stats ? { monitors: stats.state() } : {}),
+          ...(stats?.diskUsage() ? { disk_usage: stats.diskUsage() } : {}),
+        };
+      }),
+      services: services.all().map((s) => this.serviceStatus(s)),
+    };
+  }
+
+  metrics(): Promise<{ contentType: string; body: string }> {
+    return this.parts.metrics.render();
+  }
+
+  hasService(name: string): boolean {
+    return this.parts.services.get(name) !== undefined;
+  }
+
+  async wake(name: string): Promise<object> {
+    const s = this.parts.services.mustGet(name);
+    // An operator's explicit wake goes through the backoff that holds requests off.
+    await s.whenReady(AbortSignal.timeout(this.parts.services.wakeBudgetMs(name) + 1000), { force: true });
+    return s.status();
+  }
+
+  sleep(name: string): object {
+    const s = this.parts.services.mustGet(name);
+    s.sleep('manual');
+    return s.status();
+  }
+
+  /** What /metrics reads at scrape time. */
+  snapshot(): MetricsSnapshot {
+    const { backends, services, clock, held } = this.parts;
+    return {
+      providers: [...backends.entries()].map(([name, b]) => ({ name, online: b.feed.health().online })),
+      services: services.all().map((s) => {
+        const stats = this.statsOf(s);
+        return {
+          name: s.name,
+          state: s.state,
+          inFlight: s.status().in_flight,
+          backoffSeconds: s.retryAt === undefined ? 0 : Math.ceil((s.retryAt - clock.now()) / 1000),
+          held: held(s.name),
+          ...(stats ? { cpuPercent: stats.cpu_percent, memoryBytes: stats.memory_bytes } : {}),
+        };
+      }),
+      disks: [...backends.entries()].flatMap(([provider, b]) => {
+        const d = b.stats?.diskUsage();
+        return d ? [{ provider, images: d.images_bytes, containers: d.containers_bytes, volumes: d.volumes_bytes, buildCache: d.build_cache_bytes }] : [];
+      }),
+    };
+  }
+
+  /** A service's status with its CPU and memory while awake. */
+  private serviceStatus(s: Service): object {
+    const stats = this.statsOf(s);
+    return {
+      ...s.status(),
+      ...(stats ? { cpu_percent: stats.cpu_percent, memory_bytes: stats.memory_bytes, ...(stats.memory_limit_bytes ? { memory_limit_bytes: stats.memory_limit_bytes } : {}), stats_at: stats.at } : {}),
+    };
+  }
+
+  /** The last CPU and memory reading of an awake service. */
+  private statsOf(s: Service) {
+    const ref = this.parts.services.refOf(s.name);
+    return ref && s.state === 'ready' ? this.parts.backends.get(ref.provider)?.stats?.statsOf(ref.id) : undefined;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Every service of a running drowse: builds them from the config (each with its provider, checks
+ * and wake budget), links them along the dependency graph, and routes what the backends observe to
+ * the services they concern. Events are treated as "this workload changed": the state is re-read
+ * from the provider, not taken from the event, so a replayed `start` of a container that has since
+ * stopped cannot wake it.
+ */
+import { DependencyGraph, type ServiceConfig } from '../config/index.ts';
+import { checksFor } from '../health/index.ts';
+import { MAX_TIMER_MS, WarnLimiter, systemClock, type Clock, type Logger } from '../kernel/index.ts';
+import type { Provider, WorkloadEvent, WorkloadObserver, WorkloadRef } from '../provider/index.ts';
+import { Service } from './service.ts';
+import type { WakeBackoff } from './state.ts';
+
+/** What the registry is built from. */
+export interface ServiceRegistryOptions {
+  readonly services: readonly ServiceConfig[];
+  /** The provider a config names, or undefined when it names none that is configured. */
+  readonly provider: (name: string) => Provider | undefined;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** How long a probe attempt may take when health sets no timeout. */
+  readonly probeTimeoutMs: number;
+  readonly wakeBackoff?: WakeBackoff;
+}
+
+/** The services, by name, and the router of workload events to them. */
+export class ServiceRegistry implements WorkloadObserver {
+  private readonly opts: ServiceRegistryOptions;
+  private readonly log: Logger;
+  private readonly byName = new Map<string, { service: Service; ref: WorkloadRef; provider: Provider }>();
+  private readonly graph: DependencyGraph;
+  private readonly warnings = new WarnLimiter();
+
+  constructor(opts: ServiceRegistryOptions) {
+    this.opts = opts;
+    this.log = opts.log;
+    this.graph = new DependencyGraph(opts.services);
+    for (const sc of opts.services) this.byName.set(sc.name, this.build(sc));
+    // The config has ruled out unknown names and cycles.
+    for (const { service } of this.byName.values()) {
+      const pick = (names: readonly string[]) => names.map((n) => this.mustGet(n));
+      service.link(pick(this.graph.dependenciesOf(service.name)), pick(this.graph.dependentsOf(service.name)));
+    }
+  }
+
+  /** Every service, in config order. */
+  all(): Service[] {
+    return [...this.byName.values()].map((e) => e.service);
+  }
+
+  get(name: string): Service | undefined {
+    return this.byName.get(name)?.service;
+  }
+
+  /** The service, or a thrown error naming it (control API callers check has() first). */
+  mustGet(name: string): Service {
+    const s = this.get(name);
+    if (!s) throw new Error(`no service "${name}"`);
+    return s;
+  }
+
+  /** The workload a service runs as. */
+  refOf(name: string): WorkloadRef | undefined {
+    return this.byName.get(name)?.ref;
+  }
+
+  /**
+   * How long a wake of the service may take, its dependencies' wakes included. Held requests wait
+   * on plain timers, which Node cuts to 1 ms past 2^31 ms; no wake needs 24 days.
+   */
+  wakeBudgetMs(name: string): number {
+    return Math.min(this.graph.wakeBudgetMs(name), MAX_TIMER_MS);
+  }
+
+  /** Workloads of the services on `provider` that are awake now: the ones worth reading stats of. */
+  awakeOn(provider: string): string[] {
+    return [...this.byName.values()].filter((e) => e.ref.provider === provider && e.service.state === 'ready').map((e) => e.ref.id);
+  }
+
+  onWorkloadEvent(event: WorkloadEvent): void {
+    for (const e of this.on(event.provider, event.id)) this.refresh(e);
+  }
+
+  onWorkloadHealth(provider: string, id: string): void {
+    for (const e of this.on(provider, id)) e.service.nudge();
+  }
+
+  onResync(provider: string): void {
+    for (const e of this.byName.values()) if (e.ref.provider === provider) this.refresh(e);
+  }
+
+  /** Only logs: the feed that reports it keeps the provider's health. */
+  onProviderOnline(provider: string, online: boolean, error?: Error): void {
+    if (online) this.log.info({ provider }, 'provider online');
+    else this.log.warn({ provider, err: error?.message }, 'provider unreachable; retrying in the background');
+  }
+
+  /** Stops every service's timers and abandons running wakes; workloads are left as they are. */
+  stop(): void {
+    for (const { service } of this.byName.values()) service.stop();
+  }
+
+  private build(sc: ServiceConfig): { service: Service; ref: WorkloadRef; provider: Provider } {
+    const ref = sc.workload;
+    const provider = this.opts.provider(ref.provider);
+    if (!provider) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
+    const { readiness, ownHealth } = checksFor(sc, provider, ref, this.opts.probeTimeoutMs);
+    const service = new Service({
+      config: sc,
+      provider,
+      ref,
+      readiness,
+      ...(ownHealth ? { ownHealth } : {}),
+      log: this.log,
+      clock: this.opts.clock ?? systemClock,
+      wakeBudgetMs: this.wakeBudgetMs(sc.name),
+      ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
+    });
+    return { service, ref, provider };
+  }
+
+  private *on(provider: string, id: string) {
+    for (const e of this.byName.values()) if (e.ref.provider === provider && e.ref.id === id) yield e;
+  }
+
+  private refresh(e: { service: Service; ref: WorkloadRef; provider: Provider }): void {
+    e.provider.status(e.ref).then(
+      (st) => e.service.observe(st.state),
+      (err: unknown) => {
+        const limited = this.warnings.allow(`refresh:${e.service.name}`);
+        if (limited) this.log.warn({ service: e.service.name, provider: e.ref.provider, err, suppressed: limited.suppressed }, 'reading workload state failed');
+      },
+    );
+  }
+}
