@@ -2,14 +2,16 @@
  * The per-service watcher: feeds events to the pure state machine and performs its effects —
  * the single-flight wake, the stop, the idle timer and the waiting clients.
  */
-import { isNotFound, type Provider, type WorkloadRef, type WorkloadState } from '../provider/index.ts';
+import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import { formatHostPort, type ServiceConfig } from '../config/index.ts';
-import { waitUntilReady, defaultPoll, LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
-import { systemClock, formatDuration, type Clock, type Logger } from '../kernel/index.ts';
+import { LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
+import { systemClock, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, backoffMs, defaultWakeBackoff, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot, type WakeBackoff } from './state.ts';
-import { DependencyFailedError, WakeFailedError, WakeTimeoutError } from './errors.ts';
-import { stopFailure, wakeFailure, WorkloadExitedError, WorkloadMissingError, type Failure } from './failure.ts';
+import { WakeFailedError } from './errors.ts';
 import { IdleTimer } from './idle.ts';
+import { Waiters } from './waiters.ts';
+import { runWake, type CheckKind, type WakeStep } from './wake.ts';
+import { runStop } from './stop.ts';
 import type { WakeEvent, WakeEventListener, WakeEventType } from './events.ts';
 
 /** What a Service needs; passed in so tests can use a manual clock or a provider that fails. */
@@ -54,12 +56,6 @@ export interface Dependency {
   dependentSlept(): void;
 }
 
-/** A client waiting for `ready`. */
-interface Waiter {
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
 /** What /status shows for one service. */
 export interface ServiceStatus {
   readonly name: string;
@@ -85,7 +81,7 @@ export interface ServiceStatus {
   readonly wakes: number;
   readonly last_wake_ms?: number;
   /** Which check decides readiness: the configured or default probe, or the workload's own HEALTHCHECK. */
-  readonly check?: 'probe' | 'healthcheck';
+  readonly check?: CheckKind;
   /** Liveness while awake, when health is configured. */
   readonly health?: LivenessStatus;
 }
@@ -101,7 +97,7 @@ export class Service {
   private since: number;
   private lastActivity: number | undefined;
   private readonly idle: IdleTimer;
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new Waiters();
   private readonly listeners = new Set<WakeEventListener>();
   private nextEventId = 1;
   private wakes = 0;
@@ -109,7 +105,7 @@ export class Service {
   private dependencies: readonly Dependency[] = [];
   private dependents: readonly Dependency[] = [];
   /** The check chosen at the last wake; liveness reuses it. */
-  private checkKind: 'probe' | 'healthcheck' | undefined;
+  private checkKind: CheckKind | undefined;
   private readonly liveness: LivenessMonitor | undefined;
   /** Ends the readiness poll's current pause early when the workload reports news. */
   private readonly nudges = new EventTarget();
@@ -241,25 +237,9 @@ export class Service {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const retryAt = opts.force ? undefined : this.retryAt;
     if (retryAt !== undefined) return Promise.reject(this.failedError(retryAt));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.waiters.delete(waiter);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      };
-      this.waiters.add(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.wake(opts);
-    });
+    const waiting = this.waiters.wait(signal);
+    this.wake(opts);
+    return waiting;
   }
 
   /** The error a waiter gets for the last failure; the notice is what public answers show. */
@@ -345,8 +325,7 @@ export class Service {
     this.lifetime.abort();
     this.liveness?.stop();
     this.disarmIdle();
-    for (const w of this.waiters) w.reject(new WakeFailedError(this.name, 'drowse is shutting down', { code: 'shutting_down', notice: `${this.name} could not be woken: drowse is shutting down` }));
-    this.waiters.clear();
+    this.waiters.fail(new WakeFailedError(this.name, 'drowse is shutting down', { code: 'shutting_down', notice: `${this.name} could not be woken: drowse is shutting down` }));
   }
 
   private dispatch(event: ServiceEvent): void {
@@ -368,21 +347,17 @@ export class Service {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'begin_wake':
-        void this.runWake();
+        void this.wakeOnce();
         return;
       case 'begin_stop':
-        void this.runStop(effect.reason);
+        void this.stopOnce(effect.reason);
         return;
       case 'release_waiters':
-        for (const w of this.waiters) w.resolve();
-        this.waiters.clear();
+        this.waiters.release();
         return;
-      case 'fail_waiters': {
-        const err = this.failedError(this.snap.retryAt);
-        for (const w of this.waiters) w.reject(err);
-        this.waiters.clear();
+      case 'fail_waiters':
+        this.waiters.fail(this.failedError(this.snap.retryAt));
         return;
-      }
       case 'arm_idle_timer':
         this.armIdle();
         return;
@@ -396,63 +371,53 @@ export class Service {
     }
   }
 
-  private async runWake(): Promise<void> {
-    const { provider, ref } = this.opts;
-    const startedAt = this.clock.now();
-    const deadline = new AbortController();
-    const budget = this.opts.wakeBudgetMs ?? this.config.wakeTimeoutMs;
-    const timeout = formatDuration(budget);
-    const timer = this.clock.setTimeout(() => deadline.abort(new WakeTimeoutError(timeout)), budget);
-    const signal = AbortSignal.any([deadline.signal, this.lifetime.signal]);
-    try {
-      await this.wakeDependencies(signal);
-      const current = await provider.status(ref, signal);
-      if (current.state === 'missing') throw new WorkloadMissingError(`${provider.kind} workload "${ref.id}" does not exist`);
-      if (current.state !== 'running') {
-        // Public text: the page names the service, never its container or guest.
-        this.emit('starting', current.state === 'paused' ? `Unpausing ${this.name}` : `Starting ${this.name}`);
-        if (current.state === 'paused') await provider.unpause(ref);
-        else await provider.start(ref, signal);
-        this.emit('started', `${this.name} is running`);
-      }
-      signal.throwIfAborted();
-      // A workload with its own HEALTHCHECK is trusted to know when it is ready, unless health names a probe.
-      const own = this.opts.ownHealth !== undefined && current.healthcheck === true;
-      this.checkKind = own ? 'healthcheck' : 'probe';
-      this.emit('probing', own ? 'Waiting for the container to report healthy' : 'Waiting for the app to answer');
-      await waitUntilReady(this.failFast(this.probe), signal, this.opts.poll ?? defaultPoll, this.nudges);
+  private async wakeOnce(): Promise<void> {
+    const outcome = await runWake({
+      service: this.name,
+      provider: this.opts.provider,
+      ref: this.opts.ref,
+      clock: this.clock,
+      dependencies: this.dependencies,
+      readiness: this.opts.readiness,
+      ...(this.opts.ownHealth ? { ownHealth: this.opts.ownHealth } : {}),
+      ...(this.opts.poll ? { poll: this.opts.poll } : {}),
+      nudges: this.nudges,
+      budgetMs: this.opts.wakeBudgetMs ?? this.config.wakeTimeoutMs,
+      lifetime: this.lifetime.signal,
+      step: (step) => this.onWakeStep(step),
+    });
+    if (outcome.ok) {
       this.wakes++;
-      this.lastWakeMs = this.clock.now() - startedAt;
+      this.lastWakeMs = outcome.durationMs;
       this.dispatch({ type: 'wake_succeeded' });
-    } catch (err) {
-      if (this.lifetime.signal.aborted) return;
-      const failure = deadline.signal.aborted ? wakeFailure(this.name, err, { budget: timeout, ...lastCheck(err) }) : wakeFailure(this.name, err);
-      this.lastFailure = { code: failure.code, cause: err };
-      // A missing workload is not looked for again until the provider reports it: no inspect per request.
-      const retryAt = isMissing(err) ? Infinity : this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
-      // Failures drowse understands are one line with their reason; only a surprise gets a stack.
-      const why = isExpected(err) ? { reason: failure.detail } : { reason: failure.detail, err };
-      this.log.warn({ phase: 'wake', ...why, ...(Number.isFinite(retryAt) ? { retry_at: new Date(retryAt).toISOString() } : { retry: 'when the workload exists' }) }, 'wake failed');
-      this.dispatch({ type: 'wake_failed', reason: failure.detail, notice: failure.notice, retryAt });
-    } finally {
-      this.clock.clearTimeout(timer);
+      return;
     }
+    if ('abandoned' in outcome) return;
+    const { failure, cause } = outcome;
+    this.lastFailure = { code: failure.code, cause };
+    // A missing workload is not looked for again until the provider reports it: no inspect per request.
+    const retryAt = outcome.missing ? Infinity : this.clock.now() + backoffMs((this.snap.failures ?? 0) + 1, this.opts.wakeBackoff ?? defaultWakeBackoff);
+    // Failures drowse understands are one line with their reason; only a surprise gets a stack.
+    const why = outcome.expected ? { reason: failure.detail } : { reason: failure.detail, err: cause };
+    this.log.warn({ phase: 'wake', ...why, ...(Number.isFinite(retryAt) ? { retry_at: new Date(retryAt).toISOString() } : { retry: 'when the workload exists' }) }, 'wake failed');
+    this.dispatch({ type: 'wake_failed', reason: failure.detail, notice: failure.notice, retryAt });
   }
 
-  /** Wakes every dependency (in parallel; each wakes its own first) and waits until all are ready. */
-  private async wakeDependencies(signal: AbortSignal): Promise<void> {
-    await Promise.all(
-      this.dependencies.map(async (d) => {
-        this.emit('dependency_waking', `Waking ${d.name}`, undefined, d.name);
-        try {
-          await d.whenReady(signal);
-        } catch (err) {
-          if (signal.aborted) throw err;
-          throw new DependencyFailedError(d.name, err);
-        }
-        this.emit('dependency_ready', `${d.name} is ready`, undefined, d.name);
-      }),
-    );
+  private onWakeStep(step: WakeStep): void {
+    switch (step.type) {
+      case 'dependency_waking':
+        return this.emit('dependency_waking', `Waking ${step.dependency}`, undefined, step.dependency);
+      case 'dependency_ready':
+        return this.emit('dependency_ready', `${step.dependency} is ready`, undefined, step.dependency);
+      case 'starting':
+        // Public text: the page names the service, never its container or guest.
+        return this.emit('starting', step.unpause ? `Unpausing ${this.name}` : `Starting ${this.name}`);
+      case 'started':
+        return this.emit('started', `${this.name} is running`);
+      case 'probing':
+        this.checkKind = step.check;
+        return this.emit('probing', step.check === 'healthcheck' ? 'Waiting for the container to report healthy' : 'Waiting for the app to answer');
+    }
   }
 
   /** The check chosen at the last wake; liveness reuses it. */
@@ -464,50 +429,25 @@ export class Service {
     return this.dependents.some((d) => d.state !== 'asleep');
   }
 
-  /**
-   * Wraps the readiness probe so that a workload that exits while waking ends the wake at once
-   * instead of after wake_timeout. The provider is asked only after a failed probe, and at most
-   * every 250 ms, so a fast poll does not turn into a stream of inspects.
-   */
-  private failFast(readiness: Probe): Probe {
-    const { provider, ref } = this.opts;
-    let checkedAt = -Infinity;
-    return async (signal) => {
-      try {
-        await readiness(signal);
-      } catch (err) {
-        if (this.clock.now() - checkedAt < 250) throw err;
-        checkedAt = this.clock.now();
-        const st = await provider.status(ref, signal);
-        if (st.state !== 'running') {
-          throw new WorkloadExitedError(ref.id, st.state === 'missing' ? { removed: true } : st.exitCode === undefined ? {} : { exitCode: st.exitCode }, { cause: err });
-        }
-        throw err;
-      }
-    };
-  }
-
-  private async runStop(reason: SleepReason): Promise<void> {
-    const { provider, ref } = this.opts;
-    // A restart must end the process; a paused one would come back in the same broken state.
-    const method = reason === 'restart' ? 'stop' : this.config.stopMethod;
-    try {
-      // Only a running workload can be paused; one that already exited is asleep as it is.
-      const current = await provider.status(ref, this.lifetime.signal);
-      if (current.state === 'running') {
-        if (method === 'stop') await provider.stop(ref, { signal: this.config.stopSignal, timeoutMs: this.config.stopTimeoutMs });
-        else if (method === 'pause') await provider.pause(ref);
-        else await provider.kill(ref, 'SIGKILL');
-      }
-      this.log.info({ phase: 'stop', method, reason }, 'service put to sleep');
+  private async stopOnce(reason: SleepReason): Promise<void> {
+    const outcome = await runStop({
+      service: this.name,
+      provider: this.opts.provider,
+      ref: this.opts.ref,
+      method: this.config.stopMethod,
+      signal: this.config.stopSignal,
+      timeoutMs: this.config.stopTimeoutMs,
+      lifetime: this.lifetime.signal,
+    }, reason);
+    if (outcome.ok) {
+      this.log.info({ phase: 'stop', method: outcome.method, reason }, 'service put to sleep');
       this.dispatch({ type: 'stop_succeeded' });
-    } catch (err) {
-      if (this.lifetime.signal.aborted) return;
-      this.log.warn({ phase: 'stop', method, err }, 'stop failed');
-      const failure: Failure = stopFailure(this.name, method, err);
-      this.lastFailure = { code: failure.code, cause: err };
-      this.dispatch({ type: 'stop_failed', reason: failure.detail, notice: failure.notice });
+      return;
     }
+    if ('abandoned' in outcome) return;
+    this.log.warn({ phase: 'stop', method: outcome.method, err: outcome.cause }, 'stop failed');
+    this.lastFailure = { code: outcome.failure.code, cause: outcome.cause };
+    this.dispatch({ type: 'stop_failed', reason: outcome.failure.detail, notice: outcome.failure.notice });
   }
 
   /** The machine arms the idle timer only in ready/error with nothing in flight. */
@@ -557,20 +497,4 @@ export class Service {
       }
     }
   }
-}
-
-/** True when the wake failed because the workload does not exist (or was removed while waking). */
-function isMissing(err: unknown): boolean {
-  return err instanceof WorkloadMissingError || (err instanceof WorkloadExitedError && err.removed) || isNotFound(err);
-}
-
-/** Failures with a known cause, whose stack says nothing the reason does not. */
-function isExpected(err: unknown): boolean {
-  return err instanceof WorkloadMissingError || err instanceof WorkloadExitedError || err instanceof DependencyFailedError || err instanceof WakeTimeoutError || isNotFound(err);
-}
-
-/** A timeout says what the last readiness check saw, so "timed out" is never the whole story. */
-function lastCheck(caught: unknown): { lastCheck?: string } {
-  const last = caught instanceof Error ? caught.cause : undefined;
-  return last instanceof Error ? { lastCheck: last.message } : {};
 }
