@@ -14,7 +14,7 @@ const snapshot: MetricsSnapshot = {
 
 let id = 1;
 const at = (ms: number) => new Date(Date.UTC(2026, 10, 22, 10, 0, 0, ms)).toISOString();
-const ev = (type: WakeEventType, ms: number, extra: Partial<WakeEvent> = {}): WakeEvent => ({ id: id++, service: 'web', type, at: at(ms), message: type, ...extra });
+const ev = (type: WakeEventType, ms: number, extra: Partial<WakeEvent> = {}): WakeEvent => ({ id: id++, service: 'web', type, at: at(ms), ...extra });
 
 test('a wake is counted once and its start, readiness and total phases are timed', async () => {
   const m = new Metrics(() => snapshot);

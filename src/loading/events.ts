@@ -5,7 +5,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createChannel, createSession } from 'better-sse';
-import type { WakeEvent } from '../service/index.ts';
+import type { WakeEvent, WakeEventType } from '../service/index.ts';
+import { describe } from './sentences.ts';
+
+/** A wake event as the loading page gets it (CONTRACT §3): public fields only, with its sentence. */
+export interface ShownEvent {
+  readonly id: number;
+  readonly service: string;
+  readonly type: WakeEventType;
+  readonly at: string;
+  readonly message: string;
+  readonly error?: string;
+  readonly dependency?: string;
+  readonly reason?: 'idle' | 'manual' | 'restart';
+  readonly retry_at?: string;
+}
 import { WakeHistory } from './history.ts';
 
 /** Heartbeat comments keep proxies and browsers from timing the stream out; CONTRACT §3 asks for ≤ 15 s. */
@@ -95,13 +109,13 @@ export class WakeEventStream {
  * The event as a visitor may see it: named fields only, so a field added to WakeEvent for the
  * operator (like `detail`, which can carry probe URLs and engine errors) never leaks by default.
  */
-export function publicEvent(e: WakeEvent): WakeEvent {
+export function publicEvent(e: WakeEvent): ShownEvent {
   return {
     id: e.id,
     service: e.service,
     type: e.type,
     at: e.at,
-    message: e.message,
+    message: describe(e),
     ...(e.error === undefined ? {} : { error: e.error }),
     ...(e.dependency === undefined ? {} : { dependency: e.dependency }),
     ...(e.reason === undefined ? {} : { reason: e.reason }),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { WakeEvent, WakeEventType } from '../service/index.ts';
+import type { WakeEventType } from '../service/index.ts';
+import type { ShownEvent as WakeEvent } from './events.ts';
 import { WakeHistory } from './history.ts';
 
 let nextId = 1;

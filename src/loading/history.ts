@@ -3,7 +3,7 @@
  * a page that connects late still learns `ready` or `error`. better-sse has no replay of its own.
  * Bounded: a flapping service cannot grow it without limit.
  */
-import type { WakeEvent } from '../service/index.ts';
+import type { ShownEvent as WakeEvent } from './events.ts';
 
 /**
  * A ring buffer of the current episode: the events since the last `waking` or `stopping`. Starting

@@ -1,26 +1,44 @@
-/** The wake events of CONTRACT §3, as sent over SSE and written to the event log. */
+/**
+ * The wake events of CONTRACT §3, as the service emits them: typed, with the facts of each step.
+ * The sentence a person reads (`message` on SSE and in the event log) is built where the event is
+ * shown, by loading/'s describe(), so the service never writes UI text.
+ */
+import type { StopMethod } from '../config/index.ts';
+import type { CheckKind } from './wake.ts';
+
+/** The event types CONTRACT §3 names. */
 export type WakeEventType =
   | 'waking' | 'dependency_waking' | 'dependency_ready' | 'starting' | 'started' | 'probing'
   | 'ready' | 'stopping' | 'asleep' | 'error' | 'unhealthy' | 'healthy' | 'restarting';
 
-/** One event in a service's history; ids grow by one per service. */
-export interface WakeEvent {
-  readonly id: number;
-  readonly service: string;
-  readonly type: WakeEventType;
-  readonly at: string;
-  /** Public: a sentence for the loading page, naming the service only. */
-  readonly message: string;
-  /** Public: the failure in words a visitor may read. */
+/** The facts an event may carry besides its type. */
+export interface WakeEventFields {
+  /** Public: the failure in words a visitor may read (error), or what liveness saw (unhealthy, restarting). */
   readonly error?: string;
   /** Not public: the full reason (probe, engine error), for the control API and the event log only. */
   readonly detail?: string;
-  /** For error: when requests may start the next wake (the backoff). */
-  readonly retry_at?: string;
   /** For dependency_waking and dependency_ready: which dependency. */
   readonly dependency?: string;
   /** For stopping: why (idle, manual, restart). */
   readonly reason?: 'idle' | 'manual' | 'restart';
+  /** For stopping: how. */
+  readonly method?: StopMethod;
+  /** For starting: the workload was paused, and is unpaused. */
+  readonly unpause?: true;
+  /** For probing: which check decides readiness. */
+  readonly check?: CheckKind;
+  /** For error: the stop failed, not a wake. */
+  readonly failed?: 'stop';
+  /** For error: when requests may start the next wake (the backoff). */
+  readonly retry_at?: string;
+}
+
+/** One event in a service's history; ids grow by one per service. */
+export interface WakeEvent extends WakeEventFields {
+  readonly id: number;
+  readonly service: string;
+  readonly type: WakeEventType;
+  readonly at: string;
 }
 
 /** Receives a service's events as they happen. */

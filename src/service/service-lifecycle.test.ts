@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe } from '../loading/index.ts';
 import { getEventListeners } from 'node:events';
 import type { Provider, StopOptions, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
@@ -117,7 +118,7 @@ test('a restart ends the process with a stop even when stop_method is pause, the
   assert.equal(service.state, 'ready');
   assert.deepEqual(provider.calls, ['start', 'stop SIGTERM 5000', 'start']);
   const restarting = events.find((e) => e.type === 'restarting');
-  assert.deepEqual([restarting?.message, restarting?.error], ['Restarting app', '3 failed checks in a row: refused']);
+  assert.deepEqual([(restarting && describe(restarting)), restarting?.error], ['Restarting app', '3 failed checks in a row: refused']);
   assert.equal(events.find((e) => e.type === 'stopping')?.reason, 'restart');
 });
 
@@ -143,7 +144,7 @@ test('a start the engine refuses fails the wake with the engine\'s words', async
   provider.failStart = new Error('port is already allocated');
   await assert.rejects(service.whenReady(), { message: 'service "app": wake failed: port is already allocated' });
   const error = events.at(-1);
-  assert.deepEqual([error?.type, error?.message, error?.error, error?.detail], ['error', 'Could not wake app', 'app could not start: starting it failed', 'wake failed: port is already allocated']);
+  assert.deepEqual([error?.type, (error && describe(error)), error?.error, error?.detail], ['error', 'Could not wake app', 'app could not start: starting it failed', 'wake failed: port is already allocated']);
 });
 
 test('a workload removed while waking ends the wake at once', async () => {
@@ -184,7 +185,7 @@ test('with a HEALTHCHECK of its own (and no probe named) the workload is trusted
   await service.whenReady();
   assert.deepEqual(checked, ['healthcheck']);
   assert.equal(service.status().check, 'healthcheck');
-  assert.equal(events.find((e) => e.type === 'probing')?.message, 'Waiting for the container to report healthy');
+  assert.equal(events.filter((e) => e.type === 'probing').map(describe)[0], 'Waiting for the container to report healthy');
 });
 
 test('without a HEALTHCHECK the probe decides, and says so', async () => {
@@ -197,7 +198,7 @@ test('without a HEALTHCHECK the probe decides, and says so', async () => {
   await service.whenReady();
   assert.deepEqual(checked, ['probe']);
   assert.equal(service.status().check, 'probe');
-  assert.equal(events.find((e) => e.type === 'probing')?.message, 'Waiting for the app to answer');
+  assert.equal(events.filter((e) => e.type === 'probing').map(describe)[0], 'Waiting for the app to answer');
 });
 
 test('a paused workload is unpaused, and the events say so', async () => {
@@ -205,7 +206,7 @@ test('a paused workload is unpaused, and the events say so', async () => {
   provider.state = 'paused';
   await service.whenReady();
   assert.deepEqual(provider.calls, ['unpause']);
-  assert.deepEqual(events.filter((e) => e.type === 'starting' || e.type === 'started').map((e) => e.message), ['Unpausing app', 'app is running']);
+  assert.deepEqual(events.filter((e) => e.type === 'starting' || e.type === 'started').map((e) => describe(e)), ['Unpausing app', 'app is running']);
 });
 
 test('every step of a wake and a sleep has a message a visitor can read', async () => {
@@ -213,7 +214,7 @@ test('every step of a wake and a sleep has a message a visitor can read', async 
   await service.whenReady();
   await clock.advance(10);
   await settle();
-  assert.deepEqual(events.map((e) => `${e.type}: ${e.message}`), [
+  assert.deepEqual(events.map((e) => `${e.type}: ${describe(e)}`), [
     'waking: Waking app', 'starting: Starting app', 'started: app is running', 'probing: Waiting for the app to answer',
     'ready: app is ready', 'stopping: Putting app to sleep (stop)', 'asleep: app is asleep',
   ]);
@@ -228,7 +229,7 @@ test('a failed stop says it could not put the service to sleep', async () => {
   service.sleep('manual');
   await settle();
   const error = events.at(-1);
-  assert.deepEqual([error?.type, error?.message, error?.error, error?.detail], ['error', 'Could not put app to sleep', 'app could not be put to sleep', 'stop failed: engine said no']);
+  assert.deepEqual([error?.type, (error && describe(error)), error?.error, error?.detail], ['error', 'Could not put app to sleep', 'app could not be put to sleep', 'stop failed: engine said no']);
 });
 
 test('a wake timeout names the whole budget, dependencies included', async () => {
@@ -261,7 +262,7 @@ test('dependencies wake first, each named in the events; the service starts once
   await app.service.whenReady();
   assert.deepEqual(order.slice(-1), ['app starting']);
   assert.deepEqual(order.slice(0, 2).sort(), ['cache ready', 'db ready']);
-  const deps = app.events.filter((e) => e.dependency !== undefined).map((e) => `${e.type} ${e.dependency}: ${e.message}`);
+  const deps = app.events.filter((e) => e.dependency !== undefined).map((e) => `${e.type} ${e.dependency}: ${describe(e)}`);
   assert.deepEqual(deps.sort(), ['dependency_ready cache: cache is ready', 'dependency_ready db: db is ready', 'dependency_waking cache: Waking cache', 'dependency_waking db: Waking db']);
   assert.deepEqual(app.service.status().depends_on, ['db', 'cache']);
 });
@@ -341,14 +342,14 @@ test('liveness runs while ready: an unhealthy service is reported, restarted, an
   healthy = false;
   await clock.advance(1000);
   await settle();
-  assert.deepEqual(events.filter((e) => e.type === 'unhealthy').map((e) => [e.message, e.error]), [['app is unhealthy', 'refused']]);
+  assert.deepEqual(events.filter((e) => e.type === 'unhealthy').map((e) => [describe(e), e.error]), [['app is unhealthy', 'refused']]);
   healthy = true;
   await clock.advance(0);
   await waitFor(() => service.state === 'ready' && provider.calls.length === 3, { timeoutMs: 2000, message: 'restarted and ready' });
   assert.deepEqual(provider.calls, ['start', 'stop SIGTERM 5000', 'start']);
   await clock.advance(1000);
   await settle();
-  assert.deepEqual(events.filter((e) => e.type === 'healthy').map((e) => e.message), ['app is healthy again']);
+  assert.deepEqual(events.filter((e) => e.type === 'healthy').map((e) => describe(e)), ['app is healthy again']);
 });
 
 test('liveness stops checking when the service leaves ready', async () => {

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe } from '../loading/index.ts';
 import type { Provider, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
 import { silentLogger } from '../kernel/index.ts';
@@ -292,7 +293,7 @@ test('an operator\'s forced wake goes through the backoff, and a successful wake
 test('what anyone may see of a failed wake names the service only: no workload, probe, target or engine error', async () => {
   const { service, events } = crashing();
   await assert.rejects(service.whenReady());
-  const pub = JSON.stringify([service.publicStatus(), events.filter((e) => e.type !== 'error'), events.map((e) => [e.message, e.error])]);
+  const pub = JSON.stringify([service.publicStatus(), events.filter((e) => e.type !== 'error'), events.map((e) => [describe(e), e.error])]);
   for (const secret of [WORKLOAD, 's3cret', 'healthz', '127.0.0.1', 'fake']) assert.equal(pub.includes(secret), false, `${secret} in ${pub}`);
   assert.deepEqual(Object.keys(service.publicStatus()).sort(), ['name', 'notice', 'retry_at', 'since', 'state']);
   const error = events.find((e) => e.type === 'error');

@@ -12,7 +12,7 @@ import { IdleTimer } from './idle.ts';
 import { Waiters } from './waiters.ts';
 import { runWake, type CheckKind, type WakeStep } from './wake.ts';
 import { runStop } from './stop.ts';
-import type { WakeEvent, WakeEventListener, WakeEventType } from './events.ts';
+import type { WakeEvent, WakeEventFields, WakeEventListener, WakeEventType } from './events.ts';
 
 /** What a Service needs; passed in so tests can use a manual clock or a provider that fails. */
 export interface ServiceOptions {
@@ -139,7 +139,7 @@ export class Service {
       restartDelayMs: h.restartDelayMs,
       target: {
         name: this.name,
-        healthChanged: (healthy, reason) => this.emit(healthy ? 'healthy' : 'unhealthy', healthy ? `${this.name} is healthy again` : `${this.name} is unhealthy`, reason),
+        healthChanged: (healthy, reason) => this.emit(healthy ? 'healthy' : 'unhealthy', { ...(reason === undefined ? {} : { error: reason }) }),
         restart: (reason) => this.restart(reason),
       },
       log: opts.log,
@@ -155,7 +155,7 @@ export class Service {
   /** Restarts the workload (stop, then a fresh wake) because liveness found it unhealthy. */
   restart(reason: string): void {
     if (this.snap.state !== 'ready') return;
-    this.emit('restarting', `Restarting ${this.name}`, reason);
+    this.emit('restarting', { error: reason });
     this.sleep('restart');
     this.wake();
   }
@@ -406,17 +406,16 @@ export class Service {
   private onWakeStep(step: WakeStep): void {
     switch (step.type) {
       case 'dependency_waking':
-        return this.emit('dependency_waking', `Waking ${step.dependency}`, undefined, step.dependency);
+        return this.emit('dependency_waking', { dependency: step.dependency });
       case 'dependency_ready':
-        return this.emit('dependency_ready', `${step.dependency} is ready`, undefined, step.dependency);
+        return this.emit('dependency_ready', { dependency: step.dependency });
       case 'starting':
-        // Public text: the page names the service, never its container or guest.
-        return this.emit('starting', step.unpause ? `Unpausing ${this.name}` : `Starting ${this.name}`);
+        return this.emit('starting', step.unpause ? { unpause: true } : {});
       case 'started':
-        return this.emit('started', `${this.name} is running`);
+        return this.emit('started');
       case 'probing':
         this.checkKind = step.check;
-        return this.emit('probing', step.check === 'healthcheck' ? 'Waiting for the container to report healthy' : 'Waiting for the app to answer');
+        return this.emit('probing', { check: step.check });
     }
   }
 
@@ -463,30 +462,31 @@ export class Service {
     const stop = effects.find((e) => e.type === 'begin_stop');
     switch (s.state) {
       case 'waking':
-        return this.emit('waking', `Waking ${this.name}`);
+        return this.emit('waking');
       case 'ready':
-        return this.emit('ready', `${this.name} is ready`);
+        return this.emit('ready');
       case 'stopping':
-        return this.emit('stopping', `Putting ${this.name} to sleep (${this.config.stopMethod})`, undefined, undefined, stop?.type === 'begin_stop' ? stop.reason : undefined);
+        return this.emit('stopping', { method: this.config.stopMethod, ...(stop?.type === 'begin_stop' ? { reason: stop.reason } : {}) });
       case 'asleep':
-        return this.emit('asleep', `${this.name} is asleep`);
+        return this.emit('asleep');
       case 'error':
-        return this.emit('error', from === 'stopping' ? `Could not put ${this.name} to sleep` : `Could not wake ${this.name}`, s.notice, undefined, undefined, s.reason);
+        return this.emit('error', {
+          ...(from === 'stopping' ? { failed: 'stop' as const } : {}),
+          ...(s.notice === undefined ? {} : { error: s.notice }),
+          ...(s.reason === undefined ? {} : { detail: s.reason }),
+        });
     }
   }
 
-  private emit(type: WakeEventType, message: string, error?: string, dependency?: string, reason?: SleepReason, detail?: string): void {
+  /** Emits a typed event; the sentence a person reads is built where the event is shown (loading/). */
+  private emit(type: WakeEventType, fields: WakeEventFields = {}): void {
     const retryAt = type === 'error' && Number.isFinite(this.retryAt) ? this.retryAt : undefined;
     const event: WakeEvent = {
       id: this.nextEventId++,
       service: this.name,
       type,
       at: new Date(this.clock.now()).toISOString(),
-      message,
-      ...(error === undefined ? {} : { error }),
-      ...(detail === undefined ? {} : { detail }),
-      ...(dependency === undefined ? {} : { dependency }),
-      ...(reason === undefined ? {} : { reason }),
+      ...fields,
       ...(retryAt === undefined ? {} : { retry_at: new Date(retryAt).toISOString() }),
     };
     for (const listener of this.listeners) {
