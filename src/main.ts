@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
-import { createLogger, Redactor } from './kernel/index.ts';
+import { createLogger, Redactor, errorMessage } from './kernel/index.ts';
 import { controlRequest, defaultControlSocket, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 
@@ -119,6 +119,6 @@ for (const verb of ['wake', 'sleep'] as const) {
 }
 
 program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`drowse: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`drowse: ${errorMessage(err)}\n`);
   process.exit(EXIT_FAILURE);
 });

@@ -5,9 +5,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
 import { timingSafeEqual } from 'node:crypto';
-import type { Logger } from '../kernel/index.ts';
+import { errorMessage, listening, type Logger } from '../kernel/index.ts';
 
 /** What the control API needs from the daemon. */
 export interface ControlBackend {
@@ -119,6 +118,28 @@ export class ControlServer {
   }
 }
 
+
+/** RFC 9110 §11.1: the auth scheme is case-insensitive; the token is compared in constant time. */
+/**
+ * A failed wake as the operator sees it: the message, the kind of failure, and the chain of
+ * causes down to the backend's own words (secrets are redacted on the way out, like every answer).
+ */
+export function failureBody(err: unknown): { error: string; code?: string; causes?: string[] } {
+  const causes: string[] = [];
+  for (let c = err instanceof Error ? err.cause : undefined; c !== undefined && causes.length < 8; c = c instanceof Error ? c.cause : undefined) {
+    causes.push(c instanceof Error ? c.message : String(c));
+  }
+  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
+  return { error: errorMessage(err), ...(code ? { code } : {}), ...(causes.length ? { causes } : {}) };
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const match = header === undefined ? null : /^bearer +(\S+) *$/i.exec(header);
+  const given = Buffer.from(match?.[1] ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
 /**
  * Binds the unix socket where no one else can reach it yet — a fresh 0700 directory beside the
  * final path — gives it mode 0660, then renames it into place. A bind creates the socket with
@@ -139,29 +160,4 @@ async function listenPrivately(server: http.Server, socket: string): Promise<voi
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }
-}
-
-function listening(server: http.Server): Promise<unknown> {
-  return Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
-}
-
-/** RFC 9110 §11.1: the auth scheme is case-insensitive; the token is compared in constant time. */
-/**
- * A failed wake as the operator sees it: the message, the kind of failure, and the chain of
- * causes down to the backend's own words (secrets are redacted on the way out, like every answer).
- */
-export function failureBody(err: unknown): { error: string; code?: string; causes?: string[] } {
-  const causes: string[] = [];
-  for (let c = err instanceof Error ? err.cause : undefined; c !== undefined && causes.length < 8; c = c instanceof Error ? c.cause : undefined) {
-    causes.push(c instanceof Error ? c.message : String(c));
-  }
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
-  return { error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}), ...(causes.length ? { causes } : {}) };
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const match = header === undefined ? null : /^bearer +(\S+) *$/i.exec(header);
-  const given = Buffer.from(match?.[1] ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
 }

@@ -4,3 +4,5 @@ export { formatDuration } from './duration.ts';
 export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, type AttemptContext, type SupervisedLoopOptions } from './backoff.ts';
 export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
 export { WarnLimiter } from './limiter.ts';
+export { errorMessage } from './errors.ts';
+export { listening } from './listen.ts';

@@ -3,6 +3,7 @@
  * (the state in words, never a container name, target, probe URL, command or engine error), and the
  * full `detail` for the operator, which only the authenticated control API and the log show.
  */
+import { errorMessage } from '../kernel/index.ts';
 import { GiveUpError } from '../health/index.ts';
 import { ProviderError } from '../provider/index.ts';
 import { DependencyFailedError, WakeFailedError } from './errors.ts';
@@ -94,5 +95,5 @@ function publicCause(err: unknown): string {
 }
 
 function text(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

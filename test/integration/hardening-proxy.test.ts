@@ -10,6 +10,7 @@ import net from 'node:net';
 import { HttpEntrypoint, TcpEntrypoint, defaultMaxConnections, type HttpLimits, type HttpRoute } from '../../src/proxy/index.ts';
 import { LoadingSite, type SseLimits } from '../../src/loading/index.ts';
 import { createLogger } from '../../src/kernel/index.ts';
+import type { ServiceState } from '../../src/service/index.ts';
 import { openEventStream, request, waitFor } from '../helpers/index.ts';
 
 const log = createLogger({ level: (process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent', format: 'json' }, process.stderr);
@@ -18,7 +19,7 @@ const TIMEOUT = { timeout: 20_000 };
 /** A service whose state the test sets; counts every way a request could wake it. */
 class FakeService {
   readonly name: string;
-  state = 'ready';
+  state: ServiceState = 'ready';
   wakes = 0;
   private readonly waiting = new Set<() => void>();
   constructor(name: string) {
@@ -140,7 +141,7 @@ const upgrade = (target: string) => `GET ${target} HTTP/1.1\r\nHost: app.test\r\
 
 // --- item 2: every request kind is judged by the same reserved-path and wake rules ---
 
-for (const state of ['asleep', 'ready']) {
+for (const state of ['asleep', 'ready'] as const) {
   test(`an upgrade to a reserved path is answered by drowse, never forwarded, and wakes nothing (service ${state})`, TIMEOUT, async (t) => {
     const upstream = await echoUpstream(t);
     const h = await startEntrypoint(t, upstream.port);

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../kernel/index.ts';
+import { formatDuration, errorMessage } from '../../kernel/index.ts';
 import { ProviderError, type ProviderErrorReason } from '../errors.ts';
 
 /** Where a Docker call failed, to name it in the error. */
@@ -44,7 +44,7 @@ export function toProviderError(err: unknown, site: CallSite, abort?: AbortCause
     return dockerProviderError(site, reason, detail, { statusCode, cause: err });
   }
   const code = stringField(err, 'code');
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   if ((code !== undefined && UNREACHABLE_CODES.has(code)) || /socket hang up|certificate|tls|ssl/i.test(text)) {
     return dockerProviderError(site, 'unreachable', `engine unreachable: ${text}`, { cause: err });
   }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { SupervisedLoop, systemClock, type AttemptContext, type BackoffOptions, type Clock, type Logger, type LoopStatus } from '../../kernel/index.ts';
+import { SupervisedLoop, systemClock, type AttemptContext, type BackoffOptions, type Clock, type Logger, type LoopStatus, errorMessage } from '../../kernel/index.ts';
 import { ProviderError } from '../errors.ts';
 import { HealthRecord, RECONNECT_BACKOFF, type Feed, type ProviderHealth } from '../feed.ts';
 import type { WorkloadObserver } from '../provider.ts';
@@ -161,7 +161,7 @@ export class DockerEventFeed implements Feed {
         () => { if (!stopped) handle = this.#clock.setTimeout(tick, interval); },
         (err: unknown) => {
           if (stopped) return;
-          const reason = err instanceof Error ? err.message : String(err);
+          const reason = errorMessage(err);
           destroy(this.#error('unreachable', `engine stopped answering pings: ${reason}`, err));
         },
       );

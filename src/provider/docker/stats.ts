@@ -143,7 +143,7 @@ export class DockerStats implements BackendStats {
         } catch (err) {
           if (signal.aborted) return;
           // One container that went away mid-read is not the engine failing.
-          this.#log.debug({ container: id, err: err instanceof Error ? err.message : String(err) }, 'stats read failed');
+          this.#log.debug({ container: id, err }, 'stats read failed');
         }
       }
     };

@@ -4,9 +4,8 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { once } from 'node:events';
-import { HeldTooLongError } from '../../service/index.ts';
-import { formatDuration, WarnLimiter, type Logger } from '../../kernel/index.ts';
+import { HeldTooLongError, type ServiceState } from '../../service/index.ts';
+import { formatDuration, WarnLimiter, type Logger, listening } from '../../kernel/index.ts';
 import { isPageNavigation } from '../../loading/index.ts';
 import { Router } from './router.ts';
 import { Forwarder, type ForwardTarget } from './forward.ts';
@@ -19,7 +18,7 @@ import { readTarget, reservedName, type RequestTarget } from './target.ts';
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
 export interface HttpService {
   readonly name: string;
-  readonly state: string;
+  readonly state: ServiceState;
   wake(): void;
   acquire(): () => void;
   whenReady(signal: AbortSignal): Promise<void>;
@@ -77,7 +76,7 @@ const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 const RESERVED = '/__drowse/';
 /** States in which a request would start a wake (in `waking` one is already running). */
-const WAKES_ON_REQUEST = new Set(['asleep', 'error', 'stopping']);
+const WAKES_ON_REQUEST: ReadonlySet<ServiceState> = new Set<ServiceState>(['asleep', 'error', 'stopping']);
 const noop = () => undefined;
 
 /** The listener for all HTTP routes. */
@@ -151,7 +150,7 @@ export class HttpEntrypoint {
     });
     this.server = server;
     server.listen({ host: this.opts.host || undefined, port: this.opts.port });
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    await listening(server);
     this.log.info({ address: this.address() }, 'http entrypoint listening');
   }
 

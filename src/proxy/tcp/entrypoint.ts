@@ -5,14 +5,15 @@
  * wake_timeout, or when the wake fails, the connection is closed.
  */
 import net from 'node:net';
-import { once } from 'node:events';
-import { WarnLimiter, type Logger } from '../../kernel/index.ts';
+import { formatDuration, listening, WarnLimiter, type Logger } from '../../kernel/index.ts';
+import { HeldTooLongError, type ServiceState } from '../../service/index.ts';
+import { ClientGoneError, TargetRefusedError } from './errors.ts';
 import { defaultMaxConnections } from '../http/index.ts';
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
 export interface TcpService {
   readonly name: string;
-  readonly state: string;
+  readonly state: ServiceState;
   acquire(): () => void;
   touch(): void;
   whenReady(signal: AbortSignal): Promise<void>;
@@ -76,7 +77,7 @@ export class TcpEntrypoint {
     server.on('error', (err) => this.log.error({ err }, 'tcp entrypoint error'));
     this.server = server;
     server.listen({ host: this.opts.listen.host || undefined, port: this.opts.listen.port });
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    await listening(server);
     this.log.info({ address: this.address(), target: this.opts.target }, 'tcp entrypoint listening');
   }
 
@@ -124,7 +125,7 @@ export class TcpEntrypoint {
       try {
         await this.hold(client);
       } catch (err) {
-        this.log.info({ err: err instanceof Error ? err.message : String(err) }, 'tcp connection closed: service not ready');
+        this.log.info({ err }, 'tcp connection closed: service not ready');
         client.destroy();
         return;
       } finally {
@@ -143,10 +144,10 @@ export class TcpEntrypoint {
   /** After a refused connect: if the workload no longer runs, hold the client through a new wake and connect again, once. */
   private async recover(client: net.Socket): Promise<void> {
     try {
-      if (await this.opts.service.confirmRunning()) throw new Error('the target refused the connection');
+      if (await this.opts.service.confirmRunning()) throw new TargetRefusedError(this.opts.service.name);
       await this.hold(client);
     } catch (err) {
-      this.log.info({ err: err instanceof Error ? err.message : String(err) }, 'tcp connection closed: target refused');
+      this.log.info({ err }, 'tcp connection closed: target refused');
       client.destroy();
       return;
     }
@@ -155,8 +156,9 @@ export class TcpEntrypoint {
 
   private async hold(client: net.Socket): Promise<void> {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error(`wake took longer than ${this.opts.wakeTimeoutMs}ms`)), this.opts.wakeTimeoutMs);
-    const onClose = () => ac.abort(new Error('client went away'));
+    const { name } = this.opts.service;
+    const timer = setTimeout(() => ac.abort(new HeldTooLongError(name, formatDuration(this.opts.wakeTimeoutMs))), this.opts.wakeTimeoutMs);
+    const onClose = () => ac.abort(new ClientGoneError(name));
     client.once('close', onClose);
     try {
       await this.opts.service.whenReady(ac.signal);
