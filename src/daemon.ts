@@ -5,7 +5,7 @@
 import { parseHostPort, type DrowseConfig } from './config/index.ts';
 import { BACKENDS, createBackend, providerEntries, type Backend, type BackendRegistry } from './provider/index.ts';
 import { ServiceRegistry, type Service, type WakeBackoff } from './service/index.ts';
-import { HttpEntrypoint, TcpEntrypoint, type HttpRoute } from './proxy/index.ts';
+import { buildEntrypoints, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
 import { ControlServer, ControlViews, Metrics, defaultControlSocket } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
 import { Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
@@ -109,35 +109,12 @@ export class Daemon {
         sse: { perService: config.limits.ssePerService, total: config.limits.sseTotal, lifetimeMs: config.limits.sseLifetimeMs },
       });
       await this.site.start();
-      this.http = new HttpEntrypoint({
-        host: config.entrypoints.http.host,
-        port: config.entrypoints.http.port,
-        routes: httpRoutes(services),
-        site: this.site,
-        log: this.log,
-        limits: {
-          ...(config.limits.maxConnections === undefined ? {} : { maxConnections: config.limits.maxConnections }),
-          headerTimeoutMs: config.limits.headerTimeoutMs,
-          keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
-          heldPerService: config.limits.heldPerService,
-        },
-      });
+      const entrypoints = buildEntrypoints({ config, services: services.all(), budgetMs: (name) => services.wakeBudgetMs(name), site: this.site, log: this.log });
+      this.http = entrypoints.http;
       await this.http.start();
-      for (const s of services.all()) {
-        const tcp = s.config.tcp;
-        if (!tcp) continue;
-        const entrypoint = new TcpEntrypoint({
-          listen: tcp.listen,
-          target: tcp.target,
-          service: s,
-          wakeTimeoutMs: services.wakeBudgetMs(s.name),
-          maxHeld: tcp.maxHeld,
-          openKeepsAwake: tcp.openKeepsAwake,
-          ...(config.limits.maxConnections === undefined ? {} : { maxConnections: config.limits.maxConnections }),
-          log: this.log,
-        });
-        this.tcp.set(s.name, entrypoint);
-        await entrypoint.start();
+      for (const [name, tcp] of entrypoints.tcp) {
+        this.tcp.set(name, tcp);
+        await tcp.start();
       }
       await this.startControl(this.views);
       for (const backend of this.backends.values()) {
@@ -190,21 +167,4 @@ export class Daemon {
       this.control = undefined;
     }
   }
-}
-
-/** One HTTP route per service with an http entrypoint. */
-function httpRoutes(services: ServiceRegistry): HttpRoute[] {
-  return services.all().flatMap((s) => {
-    const http = s.config.http;
-    if (!http) return [];
-    const { loadingPage, startEndpoints, wakeFilter } = s.config;
-    return [{
-      hosts: http.hosts,
-      service: s,
-      target: new URL(http.target),
-      wakeTimeoutMs: services.wakeBudgetMs(s.name),
-      loadingPage,
-      policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) },
-    }];
-  });
 }
