@@ -166,6 +166,7 @@ test('requests are routed by Host; an unknown host is 404 and a missing one 400'
   assert.equal((await send(port, { host: 'x.api.test', path: '/v1' })).body, 'upstream GET /v1');
   const missing = await send(port, { host: 'nobody.test' });
   assert.equal(missing.status, 404);
+  assert.equal(missing.headers['retry-after'], undefined, 'only a service that is not ready says when to retry');
   assert.equal(missing.body, '404 Not Found: http entrypoint: no service for host "nobody.test"\n');
   assert.equal(missing.headers['content-type'], 'text/plain; charset=utf-8');
   assert.equal(missing.headers['cache-control'], 'no-store');
@@ -242,7 +243,8 @@ test('a client that leaves while held stops waiting and releases its hold', asyn
   await waitFor(() => ep.held('web') === 1);
   ac.abort();
   assert.equal(await pending, 'gone');
-  await waitFor(() => ep.held('web') === 0 && web.released === 1, { message: 'the hold and the activity released' });
+  // Well before wake_timeout (5 s): the hold ends because the client left.
+  await waitFor(() => ep.held('web') === 0 && web.released === 1, { timeoutMs: 1000, message: 'the hold and the activity released' });
   web.becomeReady();
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(up.seen.length, 0, 'nothing forwarded for a client that left');
@@ -464,4 +466,62 @@ test('an upgrade that cannot go through gets a bare status line: 503 with Retry-
   assert.equal((await upgrade(port, 'nobody.test', /\r\n\r\n/)).text, 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   assert.match((await upgrade(port, 'guarded.test', /\r\n\r\n/)).text, /^HTTP\/1\.1 403 Forbidden\r\n/);
   assert.equal(up.seen.length, 0);
+});
+
+test('an upstream that refuses the connection is answered 502 naming the service and the error', async (t) => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const closed = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const { port } = await entrypoint(t, [route(new FakeService(), closed)]);
+  const res = await send(port, { host: 'web.test', headers: { accept: 'application/json' } });
+  assert.equal(res.status, 502);
+  assert.equal(JSON.parse(res.body).detail, 'service "web": upstream failed: ECONNREFUSED');
+  const up = await upgrade(port, 'web.test', /never/).catch((e: unknown) => e);
+  assert.equal((up as { text: string }).text, '', 'an upgrade to a refusing upstream is closed without an answer');
+});
+
+// The upgraded socket is not read while held, so a client that leaves is noticed when the hold
+// ends (wake_timeout at the latest), not at once.
+test('an upgrade whose client leaves while held is forgotten by wake_timeout at the latest', async (t) => {
+  const up = await upgradeUpstream(t);
+  const web = new FakeService();
+  web.state = 'waking';
+  const { ep, port } = await entrypoint(t, [route(web, up.port, { wakeTimeoutMs: 300 })]);
+  const s = net.connect(port, '127.0.0.1', () => s.write('GET /ws HTTP/1.1\r\nHost: web.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+  await waitFor(() => ep.held('web') === 1);
+  s.destroy();
+  await waitFor(() => ep.held('web') === 0 && web.released === 1, { timeoutMs: 2000, message: 'released' });
+  web.becomeReady();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(up.seen.length, 0, 'nothing forwarded for a client that left');
+});
+
+test('stop cuts a request that outlasts the grace period, and closes idle keep-alive connections at once', async (t) => {
+  const slow = http.createServer((_req, res) => setTimeout(() => res.end('too late'), 3000));
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    slow.closeAllConnections();
+    slow.close();
+  });
+  const ep = new HttpEntrypoint({ host: '127.0.0.1', port: 0, routes: [route(new FakeService(), (slow.address() as net.AddressInfo).port)], site: new FakeSite(), log: silentLogger() });
+  await ep.start();
+  const pending = send(ep.address().port, { host: 'web.test' }).then(() => 'answered', () => 'cut');
+  await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  await ep.stop(200);
+  assert.ok(Date.now() - started < 2000, 'stop did not wait for the slow upstream');
+  assert.equal(await pending, 'cut');
+
+  const up = await upstream(t);
+  const idle = new HttpEntrypoint({ host: '127.0.0.1', port: 0, routes: [route(new FakeService(), up.port)], site: new FakeSite(), log: silentLogger() });
+  await idle.start();
+  const agent = new http.Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  await new Promise<void>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: idle.address().port, headers: { host: 'web.test' }, agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+  });
+  const before = Date.now();
+  await idle.stop(5_000);
+  assert.ok(Date.now() - before < 1000, 'an idle keep-alive connection does not hold stop for the grace period');
 });

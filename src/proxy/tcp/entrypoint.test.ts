@@ -165,15 +165,17 @@ test('connections past max_held are closed at once while the others stay held', 
   b.socket.destroy();
 });
 
-test('a client that leaves while held is forgotten', async (t) => {
+// A held connection is paused (pauseOnConnect), so a client that leaves is noticed when the hold
+// ends (wake_timeout at the latest), not at once.
+test('a client that leaves while held is forgotten by wake_timeout at the latest', async (t) => {
   const up = await echoServer(t);
   const db = new FakeService();
   db.state = 'asleep';
-  const ep = await entrypoint(t, db, up.port);
+  const ep = await entrypoint(t, db, up.port, { wakeTimeoutMs: 300 });
   const c = await connect(ep.address().port);
   await waitFor(() => ep.heldCount === 1);
   c.socket.destroy();
-  await waitFor(() => ep.heldCount === 0 && db.released === 1, { message: 'the hold and the activity released' });
+  await waitFor(() => ep.heldCount === 0 && db.released === 1, { timeoutMs: 2000, message: 'the hold and the activity released' });
   db.becomeReady();
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(up.connections(), 0, 'nothing piped for a client that left');
@@ -252,4 +254,42 @@ test('a listen address in use is refused at start', async (t) => {
   const first = await entrypoint(t, new FakeService(), up.port);
   const second = new TcpEntrypoint({ listen: { host: '127.0.0.1', port: first.address().port }, target: { host: '127.0.0.1', port: up.port }, service: new FakeService(), wakeTimeoutMs: 5000, maxHeld: 10, openKeepsAwake: true, log: silentLogger() });
   await assert.rejects(second.start(), /EADDRINUSE/);
+});
+
+test('a client that sends and half-closes still gets the whole answer', async (t) => {
+  const up = await echoServer(t);
+  const ep = await entrypoint(t, new FakeService(), up.port);
+  const c = await connect(ep.address().port);
+  c.socket.end('last words');
+  await waitFor(() => c.received() === 'echo:last words', { message: 'the answer after the half-close' });
+});
+
+test('bytes in either direction are activity: a client that only sends, an upstream that only speaks', async (t) => {
+  const sink = net.createServer((s) => s.resume());
+  const greeter = net.createServer((s) => s.end('220 hello\r\n'));
+  for (const s of [sink, greeter]) await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    sink.close();
+    greeter.close();
+  });
+  const quiet = new FakeService();
+  const toSink = await entrypoint(t, quiet, (sink.address() as net.AddressInfo).port);
+  const c = await connect(toSink.address().port);
+  c.socket.write('x');
+  await waitFor(() => quiet.touches === 1, { message: 'client bytes touched' });
+  c.socket.destroy();
+  const talkative = new FakeService();
+  const toGreeter = await entrypoint(t, talkative, (greeter.address() as net.AddressInfo).port);
+  const g = await connect(toGreeter.address().port);
+  await waitFor(() => g.received() === '220 hello\r\n' && talkative.touches === 1, { message: 'upstream bytes touched' });
+  g.socket.destroy();
+});
+
+test('connections to a ready service are never counted against max_held', async (t) => {
+  const up = await echoServer(t);
+  const ep = await entrypoint(t, new FakeService(), up.port, { maxHeld: 0 });
+  const c = await connect(ep.address().port);
+  c.socket.write('x');
+  await waitFor(() => c.received() === 'echo:x');
+  c.socket.destroy();
 });
