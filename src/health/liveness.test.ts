@@ -259,3 +259,18 @@ test('when max_restarts is used up it says so, once, at error level', async () =
   assert.deepEqual([line?.['msg'], line?.['restarts']], ['service unhealthy, max_restarts reached: not restarting it again', 0]);
   assert.ok(!h.said.some((s) => s.startsWith('restart')));
 });
+
+test('a service that flaps waits the whole restart_delay from the last time it went unhealthy', async () => {
+  const h = harness({ retries: 1, autoRestart: true, restartDelayMs: 2500 });
+  h.monitor.start();
+  h.setHealthy(false);
+  await h.clock.advance(1000); // unhealthy at 1000: restart planned for 3500
+  h.setHealthy(true);
+  await h.clock.advance(1000); // healthy at 2000
+  h.setHealthy(false);
+  await h.clock.advance(1000); // unhealthy again at 3000: restart now due at 5500
+  await h.clock.advance(1000);
+  assert.ok(!h.said.some((s) => s.startsWith('restart')), `no restart at 3500 from the first plan: ${h.said.join(' | ')}`);
+  await h.clock.advance(1500);
+  assert.equal(h.said.filter((s) => s.startsWith('restart')).length, 1);
+});

@@ -167,12 +167,12 @@ test('while the probe fails the workload is asked at most every 250 ms whether i
   const { provider, service } = setup({}, { clock, readiness: async () => {
     tries++;
     if (tries > 6) return;
-    await clock.advance(100);
+    await clock.advance(125);
     throw new Error('refused');
   } });
   await service.whenReady();
-  // One status read for the wake itself; failures at 100, 200, ... 600 ms ask at 100 and 400 only.
-  assert.equal(provider.statusCalls - 1, 2);
+  // One status read for the wake itself; failures at 125, 250, ... 750 ms ask at 125, 375 and 625.
+  assert.equal(provider.statusCalls - 1, 3);
 });
 
 test('with a HEALTHCHECK of its own (and no probe named) the workload is trusted to say when it is ready', async () => {
@@ -219,7 +219,8 @@ test('every step of a wake and a sleep has a message a visitor can read', async 
     'ready: app is ready', 'stopping: Putting app to sleep (stop)', 'asleep: app is asleep',
   ]);
   assert.equal(events.find((e) => e.type === 'stopping')?.reason, 'idle');
-  assert.ok(events.every((e) => e.error === undefined && e.dependency === undefined), 'no empty fields');
+  assert.ok(events.every((e) => !('error' in e) && !('dependency' in e)), 'no empty fields');
+  assert.ok(events.filter((e) => e.type !== 'stopping').every((e) => !('reason' in e)));
 });
 
 test('a failed stop says it could not put the service to sleep', async () => {
@@ -493,4 +494,143 @@ test('errors carry what a caller needs: the service, the reason, the dependency'
   assert.deepEqual([dep.name, dep.message, dep.dependency, dep.cause], ['DependencyFailedError', 'dependency "db" failed: wake failed: boom', 'db', failed]);
   assert.equal(new DependencyFailedError('db', new Error('plain')).message, 'dependency "db" failed: plain');
   assert.equal(new DependencyFailedError('db', 'text').message, 'dependency "db" failed: text');
+});
+
+test('observing the workload is enough: started by hand it becomes ready without a start, stopped by hand asleep without a stop', async () => {
+  const { provider, service } = setup();
+  provider.state = 'running';
+  service.observe('running');
+  assert.equal(service.state, 'waking');
+  await waitFor(() => service.state === 'ready');
+  provider.state = 'stopped';
+  service.observe('stopped');
+  assert.equal(service.state, 'asleep');
+  assert.deepEqual(provider.calls, []);
+});
+
+test('asking a ready service for readiness answers at once and wakes nothing', async () => {
+  const { provider, service, events } = setup();
+  await service.whenReady();
+  const seen = events.length;
+  await service.whenReady();
+  assert.equal(events.length, seen);
+  assert.deepEqual(provider.calls, ['start']);
+});
+
+test('many wake requests make one state change, logged and announced once', async () => {
+  const { service, events } = setup();
+  for (let i = 0; i < 5; i++) service.wake();
+  await service.whenReady();
+  assert.equal(events.filter((e) => e.type === 'waking').length, 1);
+  assert.equal(events.filter((e) => e.type === 'ready').length, 1);
+});
+
+test('a stopped service ignores everything: no wake, no timers left', async () => {
+  const { clock, provider, service } = setup({ idleTimeoutMs: 1000 });
+  await service.whenReady();
+  assert.equal(clock.pending, 1);
+  service.stop();
+  assert.equal(clock.pending, 0, 'the idle timer is disarmed');
+  const asleep = setup();
+  asleep.service.stop();
+  asleep.service.wake();
+  await settle();
+  assert.deepEqual([asleep.service.state, asleep.provider.calls], ['asleep', []]);
+  assert.deepEqual(provider.calls, ['start']);
+});
+
+test('the idle timer does not run while a wake is in progress, and does after a failed one', async () => {
+  const { provider, service } = setup({ idleTimeoutMs: 1000 }, { readiness: async () => Promise.reject(new Error('refused')) });
+  provider.state = 'running';
+  const release = service.acquire();
+  service.wake();
+  release();
+  assert.equal(service.state, 'waking');
+  assert.equal(service.status().sleeps_at, undefined, 'no countdown while waking');
+  const failed = setup({ idleTimeoutMs: 1000 });
+  failed.provider.state = 'missing';
+  await assert.rejects(failed.service.whenReady());
+  assert.equal(failed.service.status().sleeps_at, new Date(failed.clock.now() + 1000).toISOString(), 'an error sleeps after idle_timeout');
+  service.stop();
+});
+
+test('a wake deadline that passes during the start ends the wake before any probing', async () => {
+  const { clock, provider, service, events } = setup({ wakeTimeoutMs: 1000 });
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  provider.start = async () => {
+    provider.calls.push('start');
+    await gate;
+    provider.state = 'running';
+  };
+  const waiting = assert.rejects(service.whenReady(), { message: 'service "app": wake timed out after 1s' });
+  await settle();
+  await clock.advance(1000);
+  open();
+  await waiting;
+  assert.ok(!events.some((e) => e.type === 'probing'), events.map((e) => e.type).join(' '));
+});
+
+test('the HEALTHCHECK is used only when there is an own-health check to use', async () => {
+  const { provider, service } = setup();
+  provider.healthcheck = true;
+  await service.whenReady();
+  assert.equal(service.status().check, 'probe');
+});
+
+test('a dependency still waking when the wake deadline passes fails the service with the timeout, not as a dependency failure', async () => {
+  const clock = new ManualClock();
+  const db = setup({}, { name: 'db', clock, readiness: async () => Promise.reject(new Error('starting')) });
+  const app = setup({ wakeTimeoutMs: 500 }, { clock });
+  app.service.link([db.service], []);
+  db.service.link([], [app.service]);
+  const waiting = assert.rejects(app.service.whenReady(), { message: 'service "app": wake timed out after 500ms' });
+  await settle();
+  await clock.advance(500);
+  await waiting;
+  db.service.stop();
+});
+
+test('sleep_waits_for lists only the dependents that are awake', async () => {
+  const clock = new ManualClock();
+  const db = setup({ idleTimeoutMs: 100 }, { name: 'db', clock });
+  const app = setup({ idleTimeoutMs: 10_000, dependsOn: ['db'] }, { name: 'app', clock });
+  const cron = setup({ dependsOn: ['db'] }, { name: 'cron', clock });
+  app.service.link([db.service], []);
+  cron.service.link([db.service], []);
+  db.service.link([], [app.service, cron.service]);
+  await app.service.whenReady();
+  await clock.advance(100);
+  assert.deepEqual(db.service.status().sleep_waits_for, ['app']);
+});
+
+test('the last dependent falling asleep lets a due dependency sleep, and the log says so', async () => {
+  const clock = new ManualClock();
+  const captured = capturedLog();
+  const db = setup({ idleTimeoutMs: 100 }, { name: 'db', clock, log: captured.log });
+  const app = setup({ dependsOn: ['db'] }, { clock });
+  app.service.link([db.service], []);
+  db.service.link([], [app.service]);
+  await app.service.whenReady();
+  await clock.advance(100);
+  app.service.sleep('manual');
+  await waitFor(() => db.service.state === 'asleep');
+  assert.ok(captured.lines.some((l) => l['msg'] === 'last dependent asleep; slept now' && l['phase'] === 'idle' && l['level'] === 30));
+});
+
+test('stops are logged with the method and why; a failed stop at warn', async () => {
+  const captured = capturedLog();
+  const { provider, service } = setup({ stopMethod: 'kill' }, { log: captured.log });
+  await service.whenReady();
+  service.sleep('manual');
+  await waitFor(() => service.state === 'asleep');
+  const put = captured.lines.find((l) => l['msg'] === 'service put to sleep');
+  assert.deepEqual([put?.['level'], put?.['phase'], put?.['method'], put?.['reason']], [30, 'stop', 'kill', 'manual']);
+  await service.whenReady();
+  provider.kill = async () => Promise.reject(new Error('engine said no'));
+  service.sleep('idle');
+  await waitFor(() => service.state === 'error');
+  const failed = captured.lines.find((l) => l['msg'] === 'stop failed');
+  assert.deepEqual([failed?.['level'], failed?.['phase'], failed?.['method']], [40, 'stop', 'kill']);
+  assert.equal(service.status().reason, 'kill failed: engine said no');
 });

@@ -172,7 +172,9 @@ export class Service {
   }
 
   dependentSlept(): void {
+    const putOff = this.snap.sleepDue === true;
     this.dispatch({ type: 'dependent_slept', dependentsAwake: this.dependentsAwake() });
+    if (putOff && this.snap.state === 'stopping') this.log.info({ phase: 'idle' }, 'last dependent asleep; slept now');
   }
 
   /**

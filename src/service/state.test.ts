@@ -93,7 +93,7 @@ test('every state answers every event without throwing', () => {
 
 test('a new service behaves as asleep: the first request starts a wake, a stale stop result changes nothing', () => {
   assert.deepEqual(transition(initialSnapshot, wake), { next: s('waking'), effects: [{ type: 'begin_wake' }] });
-  assert.deepEqual(transition(initialSnapshot, stopped), { next: initialSnapshot, effects: [] });
+  assert.deepEqual(transition(initialSnapshot, stopped), { next: s('asleep'), effects: [] }, 'nothing queued either');
   assert.deepEqual(transition(initialSnapshot, idle).effects, [], 'nothing to stop before anything was started');
 });
 
