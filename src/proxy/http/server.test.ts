@@ -529,3 +529,19 @@ test('stop cuts a request that outlasts the grace period, and closes idle keep-a
   await idle.stop(5_000);
   assert.ok(Date.now() - before < 1000, 'an idle keep-alive connection does not hold stop for the grace period');
 });
+
+test('stop ends an open WebSocket after the grace period instead of waiting for the client to leave', async (t) => {
+  const up = await upgradeUpstream(t);
+  const ep = new HttpEntrypoint({ host: '127.0.0.1', port: 0, routes: [route(new FakeService(), up.port)], site: new FakeSite(), log: silentLogger() });
+  await ep.start();
+  const client = net.connect(ep.address().port, '127.0.0.1');
+  t.after(() => client.destroy());
+  const upgraded = new Promise<void>((resolve) => client.once('data', () => resolve()));
+  client.write('GET /ws HTTP/1.1\r\nHost: web.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+  await upgraded;
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  const started = Date.now();
+  await ep.stop(200);
+  await closed;
+  assert.ok(Date.now() - started < 3_000, `stop took ${Date.now() - started} ms`);
+});

@@ -84,6 +84,8 @@ export class HttpEntrypoint {
   private readonly opts: HttpEntrypointOptions;
   private readonly log: Logger;
   private readonly warnings = new WarnLimiter();
+  /** Client sockets handed to an upgrade: the server forgets them, so stop() ends them itself. */
+  private readonly upgraded = new Set<Duplex>();
   private readonly router: Router<HttpRoute>;
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
@@ -161,7 +163,11 @@ export class HttpEntrypoint {
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+    // closeAllConnections() knows only HTTP connections: upgraded sockets (WebSockets) are ours to end.
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      for (const socket of this.upgraded) socket.destroy();
+    }, graceMs).unref();
     await closed;
     clearTimeout(timer);
     this.forwarder.close();
@@ -221,6 +227,8 @@ export class HttpEntrypoint {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
     try {
       const { route, target } = this.judge(req);
       // Reserved routes are drowse's own and none of them takes an upgrade; "*" is no resource to upgrade.
