@@ -4,6 +4,7 @@
  * shown, by loading/'s describe(), so the service never writes UI text.
  */
 import type { StopMethod } from '../config/index.ts';
+import type { Clock, Logger } from '../kernel/index.ts';
 import type { CheckKind } from './wake.ts';
 
 /** The event types CONTRACT §3 names. */
@@ -43,3 +44,34 @@ export interface WakeEvent extends WakeEventFields {
 
 /** Receives a service's events as they happen. */
 export type WakeEventListener = (event: WakeEvent) => void;
+
+/**
+ * One service's event stream: numbers events (ids grow by one per service), stamps them, and hands
+ * them to every listener; a listener that throws is logged and never stops the others.
+ */
+export class ServiceEvents {
+  private readonly opts: { readonly service: string; readonly clock: Clock; readonly log: Logger };
+  private readonly listeners = new Set<WakeEventListener>();
+  private nextId = 1;
+
+  constructor(opts: { readonly service: string; readonly clock: Clock; readonly log: Logger }) {
+    this.opts = opts;
+  }
+
+  /** Subscribes; returns the unsubscribe. */
+  on(listener: WakeEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(type: WakeEventType, fields: WakeEventFields = {}): void {
+    const event: WakeEvent = { id: this.nextId++, service: this.opts.service, type, at: new Date(this.opts.clock.now()).toISOString(), ...fields };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.opts.log.error({ err }, 'wake event listener failed');
+      }
+    }
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import { formatHostPort, type ServiceConfig } from '../config/index.ts';
-import { LivenessMonitor, type LivenessStatus, type Probe, type PollOptions } from '../health/index.ts';
+import { LivenessMonitor, type Probe, type PollOptions } from '../health/index.ts';
 import { systemClock, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, backoffMs, defaultWakeBackoff, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot, type WakeBackoff } from './state.ts';
 import { WakeFailedError } from './errors.ts';
@@ -12,7 +12,11 @@ import { IdleTimer } from './idle.ts';
 import { Waiters } from './waiters.ts';
 import { runWake, type CheckKind, type WakeStep } from './wake.ts';
 import { runStop } from './stop.ts';
-import type { WakeEvent, WakeEventFields, WakeEventListener, WakeEventType } from './events.ts';
+import { ServiceEvents } from './events.ts';
+import type { WakeEventFields, WakeEventListener, WakeEventType } from './events.ts';
+import type { PublicServiceStatus, ServiceStatus } from './status.ts';
+
+export type { PublicServiceStatus, ServiceStatus } from './status.ts';
 
 /** What a Service needs; passed in so tests can use a manual clock or a provider that fails. */
 export interface ServiceOptions {
@@ -35,18 +39,6 @@ export interface ServiceOptions {
   readonly wakeBackoff?: WakeBackoff;
 }
 
-/** What anyone may see of a service (/__drowse/status, the loading page): its state in words, nothing of its insides. */
-export interface PublicServiceStatus {
-  readonly name: string;
-  readonly state: ServiceState;
-  readonly since: string;
-  /** Why it is in `error`, as a sentence a visitor may read. */
-  readonly notice?: string;
-  /** When a request may start the next wake, during the backoff after a failed one. */
-  readonly retry_at?: string;
-  readonly last_wake_ms?: number;
-}
-
 /** Another service this one needs, or one that needs this one; Service satisfies both sides. */
 export interface Dependency {
   readonly name: string;
@@ -54,36 +46,6 @@ export interface Dependency {
   whenReady(signal?: AbortSignal): Promise<void>;
   /** Told when a service that depends on it fell asleep, so a sleep it put off can happen now. */
   dependentSlept(): void;
-}
-
-/** What /status shows for one service. */
-export interface ServiceStatus {
-  readonly name: string;
-  readonly state: ServiceState;
-  readonly since: string;
-  /** Why the service is in `error`, in full. */
-  readonly reason?: string;
-  /** The same in words a visitor may read: what the loading page shows. */
-  readonly notice?: string;
-  /** Wakes that failed in a row, and when requests may try again (the backoff). */
-  readonly wake_failures?: number;
-  readonly retry_at?: string;
-  readonly provider: string;
-  readonly workload: string;
-  readonly target?: string;
-  readonly depends_on?: readonly string[];
-  /** Idle, but kept awake because these dependents are not asleep. */
-  readonly sleep_waits_for?: readonly string[];
-  readonly entrypoints: { readonly http?: readonly string[]; readonly tcp?: string };
-  readonly in_flight: number;
-  readonly last_activity?: string;
-  readonly sleeps_at?: string;
-  readonly wakes: number;
-  readonly last_wake_ms?: number;
-  /** Which check decides readiness: the configured or default probe, or the workload's own HEALTHCHECK. */
-  readonly check?: CheckKind;
-  /** Liveness while awake, when health is configured. */
-  readonly health?: LivenessStatus;
 }
 
 /** One service's lifecycle. Wakes are owned here, never by a request, so a client that leaves cannot cancel one. */
@@ -98,8 +60,7 @@ export class Service {
   private lastActivity: number | undefined;
   private readonly idle: IdleTimer;
   private readonly waiters = new Waiters();
-  private readonly listeners = new Set<WakeEventListener>();
-  private nextEventId = 1;
+  private readonly events: ServiceEvents;
   private wakes = 0;
   private lastWakeMs: number | undefined;
   private dependencies: readonly Dependency[] = [];
@@ -122,6 +83,7 @@ export class Service {
     this.name = opts.config.name;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ service: this.name });
+    this.events = new ServiceEvents({ service: this.name, clock: this.clock, log: this.log });
     this.since = this.clock.now();
     // Whether the service may sleep when the timer runs out is the state machine's call.
     this.idle = new IdleTimer({
@@ -288,8 +250,7 @@ export class Service {
 
   /** Subscribes to this service's wake events; returns the unsubscribe. */
   onEvent(listener: WakeEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   /** The service as /status shows it. */
@@ -483,20 +444,6 @@ export class Service {
   /** Emits a typed event; the sentence a person reads is built where the event is shown (loading/). */
   private emit(type: WakeEventType, fields: WakeEventFields = {}): void {
     const retryAt = type === 'error' && Number.isFinite(this.retryAt) ? this.retryAt : undefined;
-    const event: WakeEvent = {
-      id: this.nextEventId++,
-      service: this.name,
-      type,
-      at: new Date(this.clock.now()).toISOString(),
-      ...fields,
-      ...(retryAt === undefined ? {} : { retry_at: new Date(retryAt).toISOString() }),
-    };
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        this.log.error({ err }, 'wake event listener failed');
-      }
-    }
+    this.events.emit(type, { ...fields, ...(retryAt === undefined ? {} : { retry_at: new Date(retryAt).toISOString() }) });
   }
 }

@@ -1,0 +1,46 @@
+/** What the control API and the public surfaces show of one service. */
+import type { LivenessStatus } from '../health/index.ts';
+import type { ServiceState } from './state.ts';
+import type { CheckKind } from './wake.ts';
+
+/** What anyone may see of a service (/__drowse/status, the loading page): its state in words, nothing of its insides. */
+export interface PublicServiceStatus {
+  readonly name: string;
+  readonly state: ServiceState;
+  readonly since: string;
+  /** Why it is in `error`, as a sentence a visitor may read. */
+  readonly notice?: string;
+  /** When a request may start the next wake, during the backoff after a failed one. */
+  readonly retry_at?: string;
+  readonly last_wake_ms?: number;
+}
+
+/** What /status shows for one service. */
+export interface ServiceStatus {
+  readonly name: string;
+  readonly state: ServiceState;
+  readonly since: string;
+  /** Why the service is in `error`, in full. */
+  readonly reason?: string;
+  /** The same in words a visitor may read: what the loading page shows. */
+  readonly notice?: string;
+  /** Wakes that failed in a row, and when requests may try again (the backoff). */
+  readonly wake_failures?: number;
+  readonly retry_at?: string;
+  readonly provider: string;
+  readonly workload: string;
+  readonly target?: string;
+  readonly depends_on?: readonly string[];
+  /** Idle, but kept awake because these dependents are not asleep. */
+  readonly sleep_waits_for?: readonly string[];
+  readonly entrypoints: { readonly http?: readonly string[]; readonly tcp?: string };
+  readonly in_flight: number;
+  readonly last_activity?: string;
+  readonly sleeps_at?: string;
+  readonly wakes: number;
+  readonly last_wake_ms?: number;
+  /** Which check decides readiness: the configured or default probe, or the workload's own HEALTHCHECK. */
+  readonly check?: CheckKind;
+  /** Liveness while awake, when health is configured. */
+  readonly health?: LivenessStatus;
+}
