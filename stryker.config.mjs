@@ -10,9 +10,7 @@ const folders = (process.env.MUTATE_FOLDERS ?? 'service,health,proxy,config').sp
 export default {
   testRunner: 'tap',
   tap: {
-    // The unit tests, and the suites that need no Docker: the daemon over the fake backend, the
-    // provider contract against the fake, and the HTTP entrypoint against hostile clients.
-    testFiles: ['src/**/*.test.ts', 'test/daemon/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/integration/hardening-proxy.test.ts'],
+    testFiles: ['src/**/*.test.ts'],
     nodeArgs: ['--test-reporter=tap', '--test-timeout=20000', '-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },
