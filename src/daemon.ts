@@ -90,7 +90,7 @@ export class Daemon {
       const metrics = new Metrics(() => this.mustViews().snapshot());
       for (const s of services.all()) s.onEvent((e) => metrics.observe(e));
       if (config.services.length === 0) {
-        this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml)');
+        this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml); discovery from Docker labels lands in a later release');
       }
       this.views = new ControlViews({
         version: this.opts.version,

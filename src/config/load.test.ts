@@ -97,11 +97,10 @@ test('the file is expanded from the env given to loadConfig', async (t) => {
   assert.equal(levelOf(await loadConfig({ file: p.explicit, env: { LEVEL: 'fatal' } })), 'fatal');
 });
 
-test('the embedded default warns that label discovery is not there yet', async (t) => {
+test('the embedded default starts without a warning: nobody wrote the labels setting it carries', async (t) => {
   const p = await places(t);
   const result = await loadConfig({ cwd: p.cwd, systemPath: p.systemPath, env: {} });
   assert.ok(result.ok);
-  assert.deepEqual(result.warnings, [
-    '(embedded default): providers.docker.local.labels: label discovery is not implemented yet; only services in the config are used',
-  ]);
+  assert.deepEqual(result.warnings, []);
+  assert.equal(result.config.providers.docker[0]?.labels, true);
 });

@@ -58,8 +58,9 @@ export function embeddedDefault(): DrowseConfig {
 function embeddedResult(): { ok: true; config: DrowseConfig; warnings: readonly string[] } {
   const result = parseConfig(EMBEDDED_YAML, EMBEDDED_SOURCE, {});
   if (!result.ok) throw new Error(`embedded default config is invalid: ${result.problems.map((p) => p.message).join('; ')}`);
-  // Positions into text the user never saw would only confuse; keep the messages.
-  const warnings = result.warnings.map((w) => w.replace(/^\(embedded default\):\d+:\d+: /, `${EMBEDDED_SOURCE}: `));
+  // Warnings are about what a user wrote; the embedded default's own settings need none (the
+  // daemon's start-up log says when no services are configured).
+  const warnings: string[] = [];
   return { ok: true, config: result.config, warnings };
 }
 
