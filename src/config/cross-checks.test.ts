@@ -69,20 +69,6 @@ test('cross-check: a lone service depending on a stranger gets no hint', () => {
   assert.deepEqual(problems(`services:\n${svc('a', '    depends_on: [zzz]\n')}`), ['drowse.yaml:4:18: services.a.depends_on.0: unknown service "zzz"']);
 });
 
-test('cross-check: suggestions stop when the comparison budget runs out, and the rest is still checked', () => {
-  // 400 services with a typo each: 400 × 400 comparisons is past the budget of 100,000.
-  const names = Array.from({ length: 400 }, (_, i) => `svc${i}`);
-  const yaml = `services:\n${names.map((n, i) => `  ${n}: { docker: { container: ${n} }, depends_on: svc${(i + 1) % 400}x }\n`).join('')}`;
-  const printed = problems(yaml);
-  assert.equal(printed.length, 400);
-  assert.match(printed[0] ?? '', /: services\.svc0\.depends_on: unknown service "svc1x" \(did you mean "svc1"\?\)$/);
-  assert.match(printed[249] ?? '', /: services\.svc249\.depends_on: unknown service "svc250x" \(did you mean "svc250"\?\)$/);
-  assert.match(printed[250] ?? '', /: services\.svc250\.depends_on: unknown service "svc251x"$/);
-  assert.match(printed[399] ?? '', /: services\.svc399\.depends_on: unknown service "svc0x"$/);
-  const hinted = printed.filter((p) => p.includes('did you mean')).length;
-  assert.equal(hinted, 250);
-});
-
 test('cross-check: an unknown dependency after an entry that is not a name is reported at its own index', () => {
   assert.deepEqual(problems(`services:\n${svc('a', '    depends_on: [5, zzz]\n')}${svc('b')}`), [
     'drowse.yaml:4:17: services.a.depends_on: expected a service name or a list of service names',
