@@ -127,10 +127,11 @@ function dependencyFindings(services: Record<string, unknown>): Finding[] {
   const budget = { comparisons: 100_000 };
   for (const [name, value] of Object.entries(services)) {
     const raw = asMap(value)?.depends_on;
-    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((d): d is string => typeof d === 'string') : [];
+    // Each name with its index in the list as written, so a problem points at that entry even after one that is no name.
+    const list: Array<[string, number]> = typeof raw === 'string' ? [[raw, 0]] : Array.isArray(raw) ? raw.flatMap((d, i): Array<[string, number]> => (typeof d === 'string' ? [[d, i]] : [])) : [];
     const at = (i: number): Path => (typeof raw === 'string' ? ['services', name, 'depends_on'] : ['services', name, 'depends_on', i]);
     const valid: string[] = [];
-    list.forEach((dep, i) => {
+    list.forEach(([dep, i]) => {
       if (dep === name) findings.push({ path: at(i), message: `service "${name}" cannot depend on itself` });
       else if (!Object.hasOwn(services, dep)) findings.push({ path: at(i), message: `unknown service "${dep}"${knownServices(dep, name, names, budget)}` });
       else valid.push(dep);

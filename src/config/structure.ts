@@ -34,15 +34,17 @@ export function structureProblems(doc: Document, lines: LineCounter, file: strin
           continue;
         }
         const value = key?.value;
-        // Merge keys (<<) carry an object, and may repeat; every other key becomes a property, so
-        // keys that read alike (1 and "1") would overwrite each other.
-        if (key && typeof value !== 'object') {
-          const name = String(value);
+        // Merge keys (<<, a symbol once parsed with merge on) may repeat, as the yaml library's own
+        // check allows; every other key becomes a property, so keys that read alike (1 and "1")
+        // would overwrite each other.
+        const merge = typeof value === 'symbol';
+        const name = merge ? '<<' : String(value);
+        if (key && !merge && typeof value !== 'object') {
           const earlier = first.get(name);
           if (earlier) problems.push({ file, ...at(key), path: [...path, name].join('.'), message: `duplicate key "${name}" (first at line ${at(earlier).line})` });
           else first.set(name, key);
         }
-        if (pair.value) children.push({ node: pair.value as Node, path: [...path, String(value)], depth: depth + 1 });
+        if (pair.value) children.push({ node: pair.value as Node, path: [...path, name], depth: depth + 1 });
       }
     }
     // Reversed onto the stack so problems come out in file order.
