@@ -111,3 +111,23 @@ test('problems never quote a value that came from the environment', () => {
   assert.match(text, /unknown docker provider "\[redacted\]"/);
   assert.match(text, /unknown service "\[redacted\]"/);
 });
+
+test('plain settings taken from the environment are not secrets: redacting "true" or "info" would garble every message', () => {
+  const yaml = [
+    'log: { level: "${LEVEL}" }',
+    'providers:',
+    '  docker:',
+    '    local:',
+    '      socket: /var/run/docker.sock',
+    '      labels: ${LABELS}',
+    'defaults: { idle_timeout: "${IDLE}", stop_signal: "${SIG}" }',
+    'services:',
+    '  app:',
+    '    docker: { container: app }',
+    '    http: { host: app.lan, target: "http://127.0.0.1:${PORT}" }',
+    '    health: { http: { path: "/h?k=${KEY}" } }',
+  ].join('\n');
+  const result = parseConfig(yaml, 'f.yaml', { LEVEL: 'info', LABELS: 'true', IDLE: '1h30m', SIG: 'SIGTERM', PORT: '18080', KEY: 'real-secret-1' });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.deepEqual(result.config.secrets, ['real-secret-1']);
+});

@@ -9,9 +9,16 @@ import { Redactor } from '../kernel/index.ts';
 import { crossCheck, resolve } from './resolve.ts';
 import { configSchema, schemaAt } from './schema.ts';
 import { structureProblems } from './structure.ts';
+import { DOCKER_SIGNALS } from './signals.ts';
 import { syntaxProblems } from './syntax.ts';
 
 const EXAMPLE = 'see config/drowse.example.yaml';
+
+/**
+ * Values from the environment that are plain settings, not secrets: booleans, numbers, durations and
+ * the config's own words. Redacting "true", "info" or "8080" would garble every message and log line.
+ */
+const PLAIN_SETTING = /^(?:true|false|yes|no|on|off|null|~|-?\d+(?:\.\d+)?|(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+|trace|debug|info|warn|error|fatal|silent|json|pretty|stop|pause|kill|stream|poll)$/i;
 
 /** Parses, expands, validates and resolves config text; pure, so tests and reloads can call it directly. */
 export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv): LoadResult {
@@ -33,8 +40,9 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   if (shape.length > 0) return { ok: false, source, problems: shape };
   const locator = createLocator(doc, lines, source);
 
-  const secrets = new Set<string>();
-  const expansion = expandDocument(doc, env, secrets);
+  const expanded = new Set<string>();
+  const expansion = expandDocument(doc, env, expanded);
+  const secrets = new Set([...expanded].filter((v) => !PLAIN_SETTING.test(v) && !DOCKER_SIGNALS.has(v)));
   if (!isMap(doc.contents)) {
     const top = { path: [], message: 'expected a map of settings (key: value) at the top level' };
     return { ok: false, source, problems: sealed(sortProblems([...expansion, top].map(locator.problem)), secrets) };
