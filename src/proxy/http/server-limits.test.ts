@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { silentLogger, type Logger } from '../../kernel/index.ts';
-import { capturingLogger, echoUpstream, FakeHttpService, FakeSite, sendHttp, sendRaw, waitFor } from '../../../test/helpers/fakes/index.ts';
+import { capturingLogger, echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor } from '../../../test/helpers/fakes/index.ts';
 import { HttpEntrypoint, type HttpLimits, type HttpRoute } from './server.ts';
 
-function route(service: FakeHttpService, port: number, over: Partial<HttpRoute> = {}): HttpRoute {
+function route(service: FakeProxyService, port: number, over: Partial<HttpRoute> = {}): HttpRoute {
   return { hosts: [`${service.name}.test`], service, target: new URL(`http://127.0.0.1:${port}`), wakeTimeoutMs: 5_000, loadingPage: false, policy: { wakeFilter: { deny: [], allow: [] } }, ...over };
 }
 
@@ -22,9 +22,9 @@ async function entrypoint(t: { after(fn: () => unknown): void }, routes: HttpRou
 
 test('held_per_service: past the limit a request is 503 at once, naming the limit; the held ones go through', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'asleep';
-  const other = new FakeHttpService('other');
+  const other = new FakeProxyService('other');
   other.state = 'asleep';
   const { ep, port } = await entrypoint(t, [route(web, up.port), route(other, up.port)], { heldPerService: 1 });
   const first = sendHttp(port, { host: 'web.test', path: '/1' });
@@ -47,7 +47,7 @@ test('held_per_service: past the limit a request is 503 at once, naming the limi
 
 test('a held_per_service of zero turns away every request for a service that is not ready, never one that is', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   const { port } = await entrypoint(t, [route(web, up.port)], { heldPerService: 0 });
   assert.equal((await sendHttp(port, { host: 'web.test' })).status, 200);
   web.state = 'waking';
@@ -75,7 +75,7 @@ test('headers too large are 431 and a malformed request 400, each closing the co
 
 test('an idle keep-alive connection is closed after keep_alive_timeout', async (t) => {
   const up = await echoUpstream(t);
-  const { port } = await entrypoint(t, [route(new FakeHttpService(), up.port)], { keepAliveTimeoutMs: 150 });
+  const { port } = await entrypoint(t, [route(new FakeProxyService(), up.port)], { keepAliveTimeoutMs: 150 });
   const s = net.connect(port, '127.0.0.1');
   t.after(() => s.destroy());
   let got = '';
@@ -95,7 +95,7 @@ test('an idle keep-alive connection is closed after keep_alive_timeout', async (
 test('max_connections: a connection past the limit is answered 503 and closed, with one warning', async (t) => {
   const up = await echoUpstream(t);
   const { log, lines } = capturingLogger();
-  const { ep, port } = await entrypoint(t, [route(new FakeHttpService(), up.port)], { maxConnections: 1 }, log);
+  const { ep, port } = await entrypoint(t, [route(new FakeProxyService(), up.port)], { maxConnections: 1 }, log);
   const held = net.connect(port, '127.0.0.1');
   t.after(() => held.destroy());
   await waitFor(() => ep.connections() === 1, { timeoutMs: 3000, message: 'one open connection' });
@@ -113,7 +113,7 @@ test('max_connections: a connection past the limit is answered 503 and closed, w
 
 test('limits left undefined keep their defaults; connections() is 0 before start', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'asleep';
   const ep = new HttpEntrypoint({
     host: '127.0.0.1', port: 0, routes: [route(web, up.port)], site: new FakeSite(), log: silentLogger(),

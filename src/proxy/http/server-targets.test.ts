@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../kernel/index.ts';
 import type { ServiceState } from '../../service/index.ts';
-import { echoUpstream, FakeHttpService, FakeSite, sendHttp, sendRaw, waitFor } from '../../../test/helpers/fakes/index.ts';
+import { echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor } from '../../../test/helpers/fakes/index.ts';
 import { HttpEntrypoint, type HttpRoute } from './server.ts';
 
-function route(service: FakeHttpService, port: number, over: Partial<HttpRoute> = {}): HttpRoute {
+function route(service: FakeProxyService, port: number, over: Partial<HttpRoute> = {}): HttpRoute {
   return { hosts: [`${service.name}.test`], service, target: new URL(`http://127.0.0.1:${port}`), wakeTimeoutMs: 5_000, loadingPage: true, policy: { wakeFilter: { deny: [], allow: [] } }, ...over };
 }
 
@@ -26,7 +26,7 @@ const upgradeHead = (target: string, host = 'web.test', method = 'GET') => `${me
 
 test('CONNECT is 405 with the forwarded methods in Allow: drowse is no forward proxy', async (t) => {
   const up = await echoUpstream(t);
-  const { port } = await entrypoint(t, [route(new FakeHttpService(), up.port)]);
+  const { port } = await entrypoint(t, [route(new FakeProxyService(), up.port)]);
   const answer = await sendRaw(port, 'CONNECT web.test:443 HTTP/1.1\r\nHost: web.test:443\r\n\r\n', { end: false });
   assert.equal(answer, 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   assert.equal(up.seen.length, 0);
@@ -34,7 +34,7 @@ test('CONNECT is 405 with the forwarded methods in Allow: drowse is no forward p
 
 test('OPTIONS * is answered by drowse itself, with Allow, and never wakes the service', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'asleep';
   const { port } = await entrypoint(t, [route(web, up.port)]);
   const res = await sendHttp(port, { host: 'web.test', path: '*', method: 'OPTIONS' });
@@ -50,7 +50,7 @@ test('OPTIONS * is answered by drowse itself, with Allow, and never wakes the se
 
 test('an absolute-form target is forwarded in origin-form; one naming another host is 400 and closes', async (t) => {
   const up = await echoUpstream(t);
-  const { port } = await entrypoint(t, [route(new FakeHttpService(), up.port)]);
+  const { port } = await entrypoint(t, [route(new FakeProxyService(), up.port)]);
   const ok = await sendRaw(port, 'GET http://web.test/a/../b?c HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n', { end: false });
   assert.match(ok, /^HTTP\/1\.1 200 OK\r\n/);
   assert.equal(up.seen[0]?.url, '/a/../b?c');
@@ -62,7 +62,7 @@ test('an absolute-form target is forwarded in origin-form; one naming another ho
 
 test('an absolute-form target for the reserved path is drowse\'s, not the app\'s', async (t) => {
   const up = await echoUpstream(t);
-  const { site, port } = await entrypoint(t, [route(new FakeHttpService(), up.port)]);
+  const { site, port } = await entrypoint(t, [route(new FakeProxyService(), up.port)]);
   const res = await sendRaw(port, 'GET http://web.test/x/%2e%2e/__drowse/status HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n', { end: false });
   assert.match(res, /^HTTP\/1\.1 200 OK\r\n[^]*\r\nstatus of web\r\n/);
   assert.deepEqual(site.reservedCalls, [{ method: 'GET', name: 'status' }]);
@@ -71,7 +71,7 @@ test('an absolute-form target for the reserved path is drowse\'s, not the app\'s
 
 test('reserved paths are handed to the site under every method and never forwarded, even to a ready service', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   const { site, port } = await entrypoint(t, [route(web, up.port)]);
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   for (const method of methods) {
@@ -84,7 +84,7 @@ test('reserved paths are handed to the site under every method and never forward
 });
 
 test('a site that refuses a reserved path is answered: 404, 405 with Allow by route, 503 for too many streams', async (t) => {
-  const { site, port } = await entrypoint(t, [route(new FakeHttpService(), 1)]);
+  const { site, port } = await entrypoint(t, [route(new FakeProxyService(), 1)]);
   const json = { accept: 'application/json' };
   site.reservedOutcome = 'too_many';
   const many = await sendHttp(port, { host: 'web.test', path: '/__drowse/events', headers: json });
@@ -102,7 +102,7 @@ test('a site that refuses a reserved path is answered: 404, 405 with Allow by ro
 
 test('a reserved path or "*" cannot be upgraded: 400, never forwarded or woken', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'asleep';
   const { site, port } = await entrypoint(t, [route(web, up.port)]);
   const bare400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
@@ -115,7 +115,7 @@ test('a reserved path or "*" cannot be upgraded: 400, never forwarded or woken',
 
 test('two Host lines, in any case, are 400 naming the reason', async (t) => {
   const up = await echoUpstream(t);
-  const { port } = await entrypoint(t, [route(new FakeHttpService(), up.port)]);
+  const { port } = await entrypoint(t, [route(new FakeProxyService(), up.port)]);
   const answer = await sendRaw(port, 'GET / HTTP/1.1\r\nHost: web.test\r\nHOST: other.test\r\n\r\n', { end: false });
   assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
   assert.match(answer, /request has more than one Host header\n$/);
@@ -127,7 +127,7 @@ const guarded: Array<[ServiceState, boolean]> = [['asleep', true], ['error', tru
 for (const [state, refused] of guarded) {
   test(`start_endpoint ${refused ? 'refuses' : 'lets through'} other paths while the service is ${state}`, async (t) => {
     const up = await echoUpstream(t);
-    const web = new FakeHttpService();
+    const web = new FakeProxyService();
     web.state = state;
     const { ep, port } = await entrypoint(t, [route(web, up.port, { loadingPage: false, policy: { startEndpoints: ['/login'], wakeFilter: { deny: [], allow: [] } } })]);
     if (refused) {
@@ -147,7 +147,7 @@ for (const [state, refused] of guarded) {
 
 test('start_endpoint: a path may wake only when every reading of it may', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'asleep';
   const { port } = await entrypoint(t, [route(web, up.port, { loadingPage: false, policy: { startEndpoints: ['/app/*'], wakeFilter: { deny: [], allow: [] } } })]);
   const res = await sendHttp(port, { host: 'web.test', path: '/app/..%2fadmin', headers: { accept: 'application/json' } });
@@ -157,7 +157,7 @@ test('start_endpoint: a path may wake only when every reading of it may', async 
 
 test('a denied client gets no loading page and no wake; an upgrade from it is 503 and does not count as activity', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'asleep';
   const { site, port } = await entrypoint(t, [route(web, up.port, { policy: { wakeFilter: { deny: ['bot'], allow: [] } } })]);
   const nav = { 'user-agent': 'ABot/1', accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
@@ -175,7 +175,7 @@ test('a denied client gets no loading page and no wake; an upgrade from it is 50
 
 test('a browser navigating to a waking service gets the loading page; a non-navigation is held', async (t) => {
   const up = await echoUpstream(t);
-  const web = new FakeHttpService();
+  const web = new FakeProxyService();
   web.state = 'waking';
   const { ep, site, port } = await entrypoint(t, [route(web, up.port)]);
   const page = await sendHttp(port, { host: 'web.test', headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } });

@@ -10,8 +10,8 @@ import type { ServiceState } from '../../../src/service/index.ts';
 
 interface After { after(fn: () => unknown): void }
 
-/** A service whose readiness, and whose answer to confirmRunning, the test controls. */
-export class FakeHttpService {
+/** A service (HTTP or TCP) whose readiness, and whose answer to confirmRunning, the test controls. */
+export class FakeProxyService {
   readonly name: string;
   state: ServiceState = 'ready';
   wakes = 0;
@@ -19,6 +19,7 @@ export class FakeHttpService {
   acquired = 0;
   released = 0;
   confirms = 0;
+  touches = 0;
   /** What confirmRunning answers; `onConfirm` runs first (a test makes the service asleep there). */
   running = true;
   onConfirm: () => void = () => undefined;
@@ -33,6 +34,9 @@ export class FakeHttpService {
   acquire(): () => void {
     this.acquired++;
     return () => void this.released++;
+  }
+  touch(): void {
+    this.touches++;
   }
   async confirmRunning(): Promise<boolean> {
     this.confirms++;
