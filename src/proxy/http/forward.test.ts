@@ -280,16 +280,16 @@ test('an upgrade is forwarded with its target as sent and X-Forwarded-* set; its
 
 test('an upgrade the upstream answers with a plain response spends its mark too', async (t) => {
   let mark: string | undefined;
-  let fwRef: Forwarder | undefined;
+  const ref: { fw?: Forwarder } = {};
   let liveWhileUpstream: boolean | undefined;
   const up = await rawUpstream(t, (s, head) => {
     mark = /\r\nx-drowse-loop: ([^\r]+)\r\n/i.exec(head)?.[1];
-    liveWhileUpstream = fwRef?.cameBack({ headers: { 'x-drowse-loop': mark } } as unknown as IncomingMessage);
+    liveWhileUpstream = ref.fw?.cameBack({ headers: { 'x-drowse-loop': mark } } as unknown as IncomingMessage);
     // A body that never ends: the answer alone, not its end, must spend the mark.
     s.write('HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n');
   });
   const { fw, port } = await front(t, plain);
-  fwRef = fw;
+  ref.fw = fw;
   // The client stays connected: the mark is spent by the answer, not by the client leaving.
   const answer = await upgradeThrough(port, up.port, /\r\n\r\n/, (s) => t.after(() => s.destroy()));
   assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
