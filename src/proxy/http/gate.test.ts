@@ -71,3 +71,34 @@ const targets: Array<[string | undefined, string | undefined]> = [
 for (const [url, want] of targets) {
   test(`request target ${JSON.stringify(url)} is judged as path ${JSON.stringify(want)}`, () => assert.equal(requestPath(url), want));
 }
+
+test('wake_filter entries are plain substrings: regex characters in them match only themselves', () => {
+  const filter = { deny: ['a.b', 'x+', '(c)', 'd|e', 'f\\g'], allow: ['ok.bot'] };
+  assert.equal(deniedBy('axb', filter), undefined);
+  assert.equal(deniedBy('xxx', filter), undefined);
+  assert.equal(deniedBy('c', filter), undefined);
+  assert.equal(deniedBy('d', filter), undefined);
+  assert.equal(deniedBy('Client A.B/1', filter), 'a.b');
+  assert.equal(deniedBy('agent x+ 2', filter), 'x+');
+  assert.equal(deniedBy('agent (C)', filter), '(c)');
+  assert.equal(deniedBy('agent D|E', filter), 'd|e');
+  assert.equal(deniedBy('agent f\\g', filter), 'f\\g');
+  assert.equal(deniedBy('a.b via OK.Bot', filter), undefined, 'allow is matched case-insensitively too');
+  assert.equal(deniedBy('a.b via okxbot', filter), 'a.b', 'and literally');
+  assert.equal(deniedBy('', filter), undefined, 'an empty User-Agent is no match');
+});
+
+test('a filter is judged the same on every request (its compiled form is kept per filter)', () => {
+  const a = { deny: ['bot'], allow: [] };
+  const b = { deny: ['crawler'], allow: [] };
+  for (let i = 0; i < 3; i++) {
+    assert.equal(deniedBy('SomeBot', a), 'bot');
+    assert.equal(deniedBy('SomeBot', b), undefined);
+    assert.equal(deniedBy('a Crawler', b), 'crawler');
+  }
+});
+
+test('a request target that is no URL at all, or empty, has no path', () => {
+  assert.equal(requestPath(''), undefined);
+  assert.equal(requestPath('http://[::1'), undefined);
+});

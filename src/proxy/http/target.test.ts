@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadRequestError } from './errors.ts';
 import { pathMayWake } from './gate.ts';
-import { readTarget, reservedName, type RequestTarget } from './target.ts';
+import { looseReading, readTarget, reservedName, strictReading, type RequestTarget } from './target.ts';
 
 const read = (url: string, method = 'GET', host = 'app.lan'): RequestTarget => readTarget(url, method, host);
 const mayWake = (t: RequestTarget, endpoints: readonly string[]): boolean => t.kind === 'path' && t.readings.every((r) => pathMayWake(r, endpoints));
@@ -78,4 +78,71 @@ test('"*" is OPTIONS-only and never a path', () => {
 
 test('targets that are not paths or that carry a fragment are refused', () => {
   for (const url of ['app.lan:443', 'x', '', '/a#b', 'ftp://app.lan/']) assert.throws(() => read(url), BadRequestError, url);
+});
+
+// [path, strict reading, loose reading]: what each reading makes of a spelling.
+const readings: Array<[string, string, string]> = [
+  ['/a/b', '/a/b', '/a/b'],
+  ['/', '/', '/'],
+  ['/a/./b', '/a/b', '/a/b'],
+  ['/a/b/..', '/a/', '/a/'],
+  ['/a/b/.', '/a/b/', '/a/b/'],
+  ['/..', '/', '/'],
+  ['/../../a', '/a', '/a'],
+  ['/a/../../b', '/b', '/b'],
+  ['/a/b/../c', '/a/c', '/a/c'],
+  ['/%61%2D%2e%5f%7E%30', '/a-._~0', '/a-._~0'],
+  ['/a%2fb', '/a%2Fb', '/a/b'],
+  ['/a%2Fb', '/a%2Fb', '/a/b'],
+  ['/a%5cb', '/a%5Cb', '/a/b'],
+  ['/a%20b', '/a%20b', '/a%20b'],
+  ['/a%zzb', '/a%zzb', '/a%zzb'],
+  ['/a\\b', '/a\\b', '/a/b'],
+  ['/a//b', '/a//b', '/a/b'],
+  ['/a///b', '/a///b', '/a/b'],
+  ['/a;x=1/b;y', '/a;x=1/b;y', '/a/b'],
+  ['/A/B', '/A/B', '/A/B'],
+  ['/a/%2e%2e/b', '/b', '/b'],
+  ['/a%2f%2e%2e%2fb', '/a%2F..%2Fb', '/b'],
+];
+for (const [path, strict, loose] of readings) {
+  test(`path ${path} reads strictly as ${strict} and loosely as ${loose}`, () => {
+    assert.equal(strictReading(path), strict);
+    assert.equal(looseReading(path), loose);
+    const t = read(path);
+    assert.deepEqual(t.kind === 'path' && t.readings, strict === loose ? [strict] : [strict, loose], 'the loose reading is kept only when it differs');
+  });
+}
+
+test('the query is not part of any reading, and a reserved name is lower-cased', () => {
+  const t = read('/__DROWSE/Events?A=/__drowse/x');
+  assert.deepEqual(t.kind === 'path' && t.readings, ['/__DROWSE/Events']);
+  assert.equal(reservedName(t), 'events');
+  assert.equal(reservedName({ kind: 'asterisk' }), undefined, '"*" is never a reserved path');
+});
+
+test('a reserved name is found in the loose reading when the strict one is not reserved', () => {
+  const t = read('/x%2f..%2f__drowse/Status');
+  assert.deepEqual(t.kind === 'path' && t.readings, ['/x%2F..%2F__drowse/Status', '/__drowse/Status']);
+  assert.equal(reservedName(t), 'status');
+});
+
+test('absolute-form targets: http and https, any case of scheme, and a bare authority', () => {
+  for (const [url, forward] of [['HTTP://app.lan/x', '/x'], ['https://app.lan/y?z', '/y?z'], ['Https://app.lan', '/'], ['http://app.lan:80/a/../b', '/a/../b']] as const) {
+    const t = read(url, 'GET', 'app.lan');
+    assert.equal(t.kind === 'path' && t.forward, forward, url);
+  }
+  assert.throws(() => read('http://app.lan#x', 'GET', 'app.lan'), { message: 'http entrypoint: the request target has a fragment' });
+  assert.throws(() => readTarget('http:///p', 'GET', undefined), BadRequestError, 'no host on either side is no match');
+  assert.throws(() => readTarget('http://app.lan/p', 'GET', undefined), { message: 'http entrypoint: an absolute request target must name the same host as the Host header' });
+  assert.throws(() => read('httpx://app.lan/p', 'GET', 'app.lan'), { message: 'http entrypoint: the request target is not a path' });
+});
+
+test('refusals name what is wrong with the target', () => {
+  assert.throws(() => read('*', 'GET'), { message: 'http entrypoint: "*" is a target only for OPTIONS' });
+  assert.throws(() => read('*', undefined), BadRequestError);
+  assert.throws(() => read('x'), { message: 'http entrypoint: the request target is not a path' });
+  assert.throws(() => readTarget(undefined, 'GET', 'app.lan'), { message: 'http entrypoint: the request target is not a path' });
+  assert.throws(() => read('/a#b'), { message: 'http entrypoint: the request target has a fragment' });
+  assert.throws(() => read('http://other.lan/p', 'GET', 'app.lan'), { message: 'http entrypoint: an absolute request target must name the same host as the Host header' });
 });

@@ -145,7 +145,13 @@ export class TcpEntrypoint {
   private async recover(client: net.Socket): Promise<void> {
     try {
       if (await this.opts.service.confirmRunning()) throw new TargetRefusedError(this.opts.service.name);
-      await this.hold(client);
+      // Held like any connection waiting for a wake: counted in heldCount, ended at once by stop().
+      this.waiting.add(client);
+      try {
+        await this.hold(client);
+      } finally {
+        this.waiting.delete(client);
+      }
     } catch (err) {
       this.log.info({ err }, 'tcp connection closed: target refused');
       client.destroy();

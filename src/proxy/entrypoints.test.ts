@@ -1,0 +1,190 @@
+/**
+ * buildEntrypoints over loopback: the entrypoints it builds from a config and its services are
+ * started and driven, so each part of the config is seen doing its job (hosts, target, wake budget,
+ * loading page, start_endpoint, wake_filter, limits, TCP listeners).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { silentLogger } from '../kernel/index.ts';
+import type { Service } from '../service/index.ts';
+import type { ServiceConfig } from '../config/index.ts';
+import { echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor } from '../../test/helpers/fakes/index.ts';
+import { buildEntrypoints, type EntrypointParts } from './entrypoints.ts';
+
+type Part = Pick<ServiceConfig, 'http' | 'tcp' | 'startEndpoints' | 'loadingPage' | 'wakeFilter'>;
+
+/** A fake service carrying the parts of a service config buildEntrypoints reads. */
+function service(name: string, config: Partial<Part>): FakeProxyService & { config: Part } {
+  const s = new FakeProxyService(name) as FakeProxyService & { config: Part };
+  s.config = { loadingPage: false, wakeFilter: { deny: [], allow: [] }, ...config };
+  return s;
+}
+
+const LIMITS = { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, heldPerService: 1_000 };
+
+async function build(t: { after(fn: () => unknown): void }, services: FakeProxyService[], over: { limits?: Partial<EntrypointParts['config']['limits']>; budgets?: Record<string, number> } = {}) {
+  const budgetCalls: string[] = [];
+  const parts = {
+    config: { entrypoints: { http: { host: '127.0.0.1', port: 0 } }, limits: { ...LIMITS, ...over.limits } },
+    services: services as unknown as Service[],
+    budgetMs: (name: string) => {
+      budgetCalls.push(name);
+      return over.budgets?.[name] ?? 5_000;
+    },
+    site: new FakeSite(),
+    log: silentLogger(),
+  } as unknown as EntrypointParts;
+  const eps = buildEntrypoints(parts);
+  await eps.http.start();
+  t.after(() => eps.http.stop(100));
+  for (const tcp of eps.tcp.values()) {
+    await tcp.start();
+    t.after(() => tcp.stop(100));
+  }
+  return { ...eps, port: eps.http.address().port, budgetCalls, site: parts.site as FakeSite };
+}
+
+/** A TCP echo server ("echo:<chunk>"). */
+async function echoTcp(t: { after(fn: () => unknown): void }) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('data', (d) => s.write(`echo:${d.toString()}`));
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function connect(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  let closed = false;
+  socket.on('data', (d) => (received += d.toString()));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, received: () => received, closed: () => closed };
+}
+
+test('each service with an http block is routed by its hosts to its target; others have no route', async (t) => {
+  const upA = await echoUpstream(t);
+  const upB = await echoUpstream(t);
+  const web = service('web', { http: { hosts: ['web.test', '*.web.test'], target: `http://127.0.0.1:${upA.port}` } as ServiceConfig['http'] });
+  const api = service('api', { http: { hosts: ['api.test'], target: `http://127.0.0.1:${upB.port}/` } as ServiceConfig['http'] });
+  const db = service('db', { tcp: { listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 1 }, maxHeld: 10, openKeepsAwake: true } });
+  const { port, tcp } = await build(t, [web, api, db]);
+  assert.equal((await sendHttp(port, { host: 'x.web.test', path: '/p' })).body, 'upstream GET /p');
+  assert.equal((await sendHttp(port, { host: 'api.test', path: '/q' })).body, 'upstream GET /q');
+  assert.deepEqual([upA.seen.length, upB.seen.length], [1, 1]);
+  assert.equal((await sendHttp(port, { host: 'db.test' })).status, 404, 'a tcp-only service has no http route');
+  assert.deepEqual([...tcp.keys()], ['db'], 'tcp listeners only for services with a tcp block');
+});
+
+test('a route holds requests for its service\'s wake budget', async (t) => {
+  const up = await echoUpstream(t);
+  const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'] });
+  web.state = 'waking';
+  const { port, budgetCalls } = await build(t, [web], { budgets: { web: 120 } });
+  assert.deepEqual(budgetCalls, ['web']);
+  const res = await sendHttp(port, { host: 'web.test', headers: { accept: 'application/json' } });
+  assert.deepEqual([res.status, JSON.parse(res.body).detail], [503, 'service "web": not ready after 120ms']);
+});
+
+test('loading_page, start_endpoint and wake_filter come from each service\'s config', async (t) => {
+  const up = await echoUpstream(t);
+  const target = `http://127.0.0.1:${up.port}`;
+  const paged = service('paged', { http: { hosts: ['paged.test'], target } as ServiceConfig['http'], loadingPage: true });
+  const plain = service('plain', { http: { hosts: ['plain.test'], target } as ServiceConfig['http'] });
+  const guarded = service('guarded', { http: { hosts: ['guarded.test'], target } as ServiceConfig['http'], startEndpoints: ['/login'], wakeFilter: { deny: ['bot'], allow: [] } });
+  for (const s of [paged, plain, guarded]) s.state = 'asleep';
+  const { http, port, site } = await build(t, [paged, plain, guarded]);
+  const nav = { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+  assert.equal((await sendHttp(port, { host: 'paged.test', headers: nav })).body, 'loading paged');
+  const held = sendHttp(port, { host: 'plain.test', path: '/any', headers: nav });
+  await waitFor(() => http.held('plain') === 1, { timeoutMs: 3000, message: 'without loading_page or start_endpoint any path is held' });
+  plain.becomeReady();
+  assert.equal((await held).body, 'upstream GET /any');
+  assert.deepEqual(site.pages, ['paged']);
+  const refused = await sendHttp(port, { host: 'guarded.test', path: '/other', headers: { accept: 'application/json' } });
+  assert.deepEqual([refused.status, JSON.parse(refused.body).detail], [403, 'service "guarded" is asleep; /other may not wake it (start_endpoint: /login)']);
+  const bot = await sendHttp(port, { host: 'guarded.test', path: '/login', headers: { 'user-agent': 'SomeBot', accept: 'application/json' } });
+  assert.equal(bot.status, 503);
+  assert.match(JSON.parse(bot.body).detail, /wake_filter entry "bot"/);
+});
+
+test('the limits reach the HTTP entrypoint: held_per_service and header_timeout', async (t) => {
+  const up = await echoUpstream(t);
+  const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'] });
+  web.state = 'asleep';
+  const { http, port } = await build(t, [web], { limits: { heldPerService: 1, headerTimeoutMs: 150 } });
+  const first = sendHttp(port, { host: 'web.test' });
+  await waitFor(() => http.held('web') === 1, { timeoutMs: 3000, message: 'held' });
+  const second = await sendHttp(port, { host: 'web.test', headers: { accept: 'application/json' } });
+  assert.match(JSON.parse(second.body).detail, /already holds 1 requests \(limits\.held_per_service\)/);
+  const slow = await sendRaw(port, 'GET / HTTP/1.1\r\n', { end: false });
+  assert.equal(slow, 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  web.becomeReady();
+  assert.equal((await first).status, 200);
+});
+
+test('max_connections reaches the HTTP entrypoint', async (t) => {
+  const up = await echoUpstream(t);
+  const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'] });
+  const { http, port } = await build(t, [web], { limits: { maxConnections: 1 } });
+  const open = net.connect(port, '127.0.0.1');
+  t.after(() => open.destroy());
+  await waitFor(() => http.connections() === 1, { timeoutMs: 3000, message: 'one open' });
+  assert.match(await sendRaw(port, ''), /^HTTP\/1\.1 503 Service Unavailable\r\n[^]*too many connections\n$/);
+});
+
+test('each tcp block becomes a listener with its target, max_held, open_keeps_awake, budget and max_connections', async (t) => {
+  const echo = await echoTcp(t);
+  const db = service('db', { tcp: { listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: echo }, maxHeld: 1, openKeepsAwake: false } });
+  const cache = service('cache', { tcp: { listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: echo }, maxHeld: 5, openKeepsAwake: true } });
+  cache.state = 'waking';
+  const { tcp, budgetCalls } = await build(t, [db, cache], { limits: { maxConnections: 1 }, budgets: { cache: 150 } });
+  assert.deepEqual(budgetCalls.sort(), ['cache', 'db'], 'the budget of each tcp service (neither has an http route)');
+  const dbPort = tcp.get('db')!.address().port;
+  const c = await connect(dbPort);
+  c.socket.write('x');
+  await waitFor(() => c.received() === 'echo:x', { timeoutMs: 3000, message: 'piped to the target' });
+  await waitFor(() => db.released === 1, { timeoutMs: 3000, message: 'open_keeps_awake off: released once piped' });
+  const over = await connect(dbPort);
+  await waitFor(() => over.closed(), { timeoutMs: 3000, message: 'max_connections 1 closes the second' });
+  c.socket.destroy();
+  const started = Date.now();
+  const held = await connect(tcp.get('cache')!.address().port);
+  await waitFor(() => held.closed(), { timeoutMs: 3000, message: 'closed after the 150 ms budget' });
+  assert.ok(Date.now() - started < 2_000);
+  assert.equal(cache.released, 1, 'open_keeps_awake on: released only on close');
+});
+
+test('max_held reaches the TCP listener', async (t) => {
+  const echo = await echoTcp(t);
+  const db = service('db', { tcp: { listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: echo }, maxHeld: 1, openKeepsAwake: true } });
+  db.state = 'asleep';
+  const { tcp } = await build(t, [db]);
+  const ep = tcp.get('db')!;
+  const a = await connect(ep.address().port);
+  await waitFor(() => ep.heldCount === 1, { timeoutMs: 3000, message: 'one held' });
+  const b = await connect(ep.address().port);
+  await waitFor(() => b.closed(), { timeoutMs: 3000, message: 'the second closed' });
+  a.socket.destroy();
+});
+
+test('keep_alive_timeout reaches the HTTP entrypoint', async (t) => {
+  const up = await echoUpstream(t);
+  const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'] });
+  const { port } = await build(t, [web], { limits: { keepAliveTimeoutMs: 100 } });
+  const started = Date.now();
+  // The connection stays open after the answer until the idle timeout (plus Node's 1 s buffer) closes it.
+  const answer = await sendRaw(port, 'GET / HTTP/1.1\r\nHost: web.test\r\n\r\n', { end: false });
+  assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(Date.now() - started < 3_000, `closed after ${Date.now() - started} ms`);
+});
