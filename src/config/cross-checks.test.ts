@@ -87,6 +87,6 @@ test('cross-check: a tcp listen on another port than the entrypoint and the cont
 
 test('cross-check: targets on other ports or hosts than the entrypoint are accepted', () => {
   accepted(`entrypoints: { http: "127.0.0.1:0" }\nservices:\n${svc('a', '    http: { host: a.lan, target: "http://127.0.0.1:8080" }\n')}`);
-  accepted(`entrypoints: { http: "10.0.0.1:80" }\nservices:\n${svc('a', '    http: { host: a.lan, target: "http://10.0.0.2:80" }\n')}${svc('b', '    http: { host: b.lan, target: "http://0.0.0.0:80" }\n')}`);
+  accepted(`entrypoints: { http: "app-host.test:80" }\nservices:\n${svc('a', '    http: { host: a.lan, target: "http://other-host.test:80" }\n')}${svc('b', '    http: { host: b.lan, target: "http://0.0.0.0:80" }\n')}`);
   accepted(`services:\n${svc('a', '    http: { host: a.lan, target: "http://127.0.0.1:8081" }\n')}`);
 });

@@ -16,7 +16,7 @@ const errors: Record<string, () => unknown> = {
   bad: () => new BadRequestError('http entrypoint: request has no Host header'),
   method: () => new MethodNotAllowedError('drowse: /__drowse/events does not answer POST', 'GET'),
   held: () => new HeldTooLongError('web', '2m'),
-  wake: () => new WakeFailedError('web', 'wake failed: probe http://10.0.0.5/ refused', { notice: 'web could not start', code: 'workload_exited' }),
+  wake: () => new WakeFailedError('web', 'wake failed: probe http://127.0.0.1:9/ refused', { notice: 'web could not start', code: 'workload_exited' }),
   upstream: () => new UpstreamError('web', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }),
   secret: () => new Error('password=hunter2'),
 };

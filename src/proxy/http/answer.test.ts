@@ -15,7 +15,7 @@ const cases: Array<[string, unknown, { status: number; retryAfter?: number; allo
   ['a held request past its wait is 503 with the default Retry-After', new HeldTooLongError('web', '2m'), { status: 503, retryAfter: 5 }],
   ['a robot that may not wake is 503', new WakeDeniedError('web', 'googlebot'), { status: 503, retryAfter: 5 }],
   ['a request over a limit is 503', new OverLimitError('too many'), { status: 503, retryAfter: 5 }],
-  ['a failed wake shows its notice, never its reason', new WakeFailedError('web', 'wake failed: ctr-9 exited; probe http://10.0.0.5/?k=s', { notice: 'web could not start' }), { status: 503, retryAfter: 5, detail: 'web could not start' }],
+  ['a failed wake shows its notice, never its reason', new WakeFailedError('web', 'wake failed: ctr-9 exited; probe http://127.0.0.1:9/?k=s', { notice: 'web could not start' }), { status: 503, retryAfter: 5, detail: 'web could not start' }],
   ['a failed wake in its backoff says how long is left', new WakeFailedError('web', 'r', { notice: 'n', retryAt: NOW + 12_300 }), { status: 503, retryAfter: 13 }],
   ['a missing workload asks clients to come back in a minute', new WakeFailedError('web', 'r', { notice: 'n', retryAt: Infinity }), { status: 503, retryAfter: 60 }],
   ['a loop is 508 without the target', new LoopDetectedError('web', 'http://127.0.0.1:8080'), { status: 508, detail: 'service "web": its target leads back to drowse itself (a proxy loop)' }],
