@@ -2,10 +2,11 @@
  * The composition root: builds every part from the config, starts them in order (providers and
  * their event streams, services, entrypoints, control API) and stops them in reverse.
  */
-import { parseHostPort, type DrowseConfig } from './config/index.ts';
-import { BACKENDS, createBackend, providerEntries, type Backend, type BackendRegistry } from './provider/index.ts';
+import { parseHostPort, type DiscoveredConfig, type DrowseConfig, type ServiceConfig } from './config/index.ts';
+import { BACKENDS, createBackend, guardedByLabels, providerEntries, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
 import { ServiceRegistry, type Service, type WakeBackoff } from './service/index.ts';
-import { buildEntrypoints, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
+import { buildEntrypoints, httpRoutes, tcpEntrypoint, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
+import { ConfigWatcher } from './watcher/index.ts';
 import { ControlServer, ControlViews, Metrics, defaultControlSocket } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
 import { Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
@@ -25,7 +26,12 @@ export interface DaemonOptions {
   readonly backends?: BackendRegistry;
   /** Time for uptime, services' timers and the backends' loops; the system clock unless told. */
   readonly clock?: Clock;
+  /** How long start() waits for the first listing of labelled containers (5 s); an engine that is down is not waited for. */
+  readonly discoveryWaitMs?: number;
 }
+
+/** Workload events after which the labelled containers are listed again: one may have come or gone. */
+const DISCOVERY_ACTIONS = new Set(['create', 'destroy', 'poll']);
 
 /** A running drowse. */
 export class Daemon {
@@ -39,6 +45,9 @@ export class Daemon {
   private readonly tcp = new Map<string, TcpEntrypoint>();
   private views: ControlViews | undefined;
   private control: ControlServer | undefined;
+  private watcher: ConfigWatcher | undefined;
+  private metrics: Metrics | undefined;
+  private applying: Promise<void> = Promise.resolve();
   private readonly startedAt: number;
   private stopped = false;
 
@@ -80,7 +89,7 @@ export class Daemon {
       }
       const services = new ServiceRegistry({
         services: config.services,
-        provider: (name) => this.backends.get(name)?.provider,
+        provider: (name, sc) => this.providerFor(name, sc),
         log: this.log,
         clock: this.clock,
         probeTimeoutMs: this.opts.probeTimeoutMs ?? 2000,
@@ -88,10 +97,8 @@ export class Daemon {
       });
       this.services = services;
       const metrics = new Metrics(() => this.mustViews().snapshot());
+      this.metrics = metrics;
       for (const s of services.all()) s.onEvent((e) => metrics.observe(e));
-      if (config.services.length === 0) {
-        this.log.info({}, 'no services configured yet: add them to the config file (see config/drowse.example.yaml); discovery from Docker labels lands in a later release');
-      }
       this.views = new ControlViews({
         version: this.opts.version,
         source: config.source,
@@ -101,6 +108,7 @@ export class Daemon {
         services,
         held: (name) => (this.http?.held(name) ?? 0) + (this.tcp.get(name)?.heldCount ?? 0),
         metrics,
+        discovery: () => this.watcher,
       });
 
       this.site = new LoadingSite({
@@ -117,9 +125,20 @@ export class Daemon {
         await tcp.start();
       }
       await this.startControl(this.views);
+      const sources = [...this.backends.entries()].flatMap(([provider, b]) => (b.discovery ? [{ provider, discovery: b.discovery }] : []));
+      if (sources.length > 0) {
+        this.watcher = new ConfigWatcher({ file: config, sources, log: this.log, ...(this.opts.clock ? { clock: this.opts.clock } : {}), apply: (merged) => this.queueApply(merged) });
+        await this.watcher.start(this.opts.discoveryWaitMs ?? 5000);
+      }
+      const observer = this.observer(services);
       for (const backend of this.backends.values()) {
-        backend.feed.start(services);
+        backend.feed.start(observer);
         backend.stats?.start();
+      }
+      const total = services.all().length;
+      if (total === 0) {
+        const where = sources.length > 0 ? 'label containers with drowse.enable=true, or add services to a config file' : 'add them to the config file';
+        this.log.info({}, `no services yet: ${where} (see config/drowse.example.yaml and "Docker labels" in the README)`);
       }
     } catch (err) {
       await this.stop();
@@ -131,6 +150,8 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.watcher?.stop();
+    await this.applying;
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
@@ -138,6 +159,79 @@ export class Daemon {
     await Promise.all([this.http?.stop(), ...[...this.tcp.values()].map((e) => e.stop())]);
     this.services?.stop();
     this.log.info({}, 'drowse stopped');
+  }
+
+  /** Applies merged sets one after the other: listeners of one must be closed before the next binds them. */
+  private queueApply(merged: DiscoveredConfig): void {
+    this.applying = this.applying.then(() => this.applyDiscovered(merged)).catch((err: unknown) => this.log.error({ err }, 'applying discovered services failed'));
+  }
+
+  /** A discovered service's provider asks its discovery again before it starts or stops anything. */
+  private providerFor(name: string, sc: ServiceConfig) {
+    const backend = this.backends.get(name);
+    if (!backend) return undefined;
+    return sc.discovered && backend.discovery ? guardedByLabels(backend.provider, backend.discovery, this.log) : backend.provider;
+  }
+
+  /** The registry hears every event; the watcher hears those after which a labelled container may have come or gone. */
+  private observer(services: ServiceRegistry): WorkloadObserver {
+    return {
+      onWorkloadEvent: (e: WorkloadEvent) => {
+        services.onWorkloadEvent(e);
+        if (DISCOVERY_ACTIONS.has(e.action)) this.watcher?.changed(e.provider);
+      },
+      onResync: (provider) => {
+        services.onResync(provider);
+        this.watcher?.changed(provider);
+      },
+      onWorkloadHealth: (provider, id) => services.onWorkloadHealth(provider, id),
+      onProviderOnline: (provider, online, error) => services.onProviderOnline(provider, online, error),
+    };
+  }
+
+  /**
+   * Makes the running parts serve the merged set: the registry rebuilds only what changed, the
+   * site and metrics learn the new services, the HTTP routes are swapped, and the TCP listeners
+   * of changed or removed services are closed and those of new ones bound.
+   */
+  private async applyDiscovered(merged: DiscoveredConfig): Promise<void> {
+    const services = this.services;
+    if (!services || this.stopped) return;
+    let change;
+    try {
+      change = services.apply(merged.config.services);
+    } catch (err) {
+      this.log.error({ err }, 'discovered services could not be applied; the previous set keeps serving');
+      return;
+    }
+    const metrics = this.metrics;
+    for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
+      if (metrics) s.onEvent((e) => metrics.observe(e));
+      this.site?.add(s);
+    }
+    for (const s of change.removed) this.site?.remove(s.name);
+    const budgetMs = (name: string) => services.wakeBudgetMs(name);
+    this.http?.setRoutes(httpRoutes(services.all(), budgetMs));
+    for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
+      this.log.info({ service: s.name, container: s.config.discovered?.container, change: change.added.includes(s) ? 'added' : 'changed' }, 'service from labels');
+    }
+    for (const s of change.removed) this.log.info({ service: s.name }, 'service removed: its container or its labels are gone');
+    const gone = [...change.removed, ...change.replaced.map((r) => r.old)];
+    await Promise.all(gone.map(async (s) => {
+      const tcp = this.tcp.get(s.name);
+      this.tcp.delete(s.name);
+      await tcp?.stop();
+    }));
+    for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
+      const tcp = tcpEntrypoint(s, { config: this.opts.config, budgetMs, log: this.log });
+      if (!tcp || this.stopped) continue;
+      try {
+        await tcp.start();
+        this.tcp.set(s.name, tcp);
+      } catch (err) {
+        this.log.error({ err, service: s.name }, 'tcp listener of a discovered service could not start');
+      }
+    }
   }
 
   private mustViews(): ControlViews {

@@ -1,5 +1,5 @@
 /** The config module: finds, parses, validates and resolves drowse.yaml into DrowseConfig. */
-export type { ControlConfig, HealthConfig, ProbeConfig, DockerProviderConfig, DrowseConfig, HttpRouteConfig, ServiceConfig, StopMethod, StopSignal, TcpRouteConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
+export type { ControlConfig, HealthConfig, ProbeConfig, DockerProviderConfig, DrowseConfig, HttpRouteConfig, ServiceConfig, StopMethod, StopSignal, TcpRouteConfig, WakeFilterConfig, WorkloadRefConfig, DiscoveredFrom } from './types.ts';
 export { formatProblem, type ConfigProblem, type LoadResult } from './problems.ts';
 export { parseConfig } from './parse.ts';
 export { loadConfig, embeddedDefault, EMBEDDED_SOURCE, SYSTEM_CONFIG_PATH, type LoadOptions } from './load.ts';
@@ -10,3 +10,5 @@ export { expandString } from './expand.ts';
 export { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';
 export { DependencyGraph, findCycles, type GraphNode } from './graph.ts';
+export { servicesFromLabels, isEnabled, ENABLE_LABEL, LABEL_PREFIX, type LabelledWorkload, type LabelService, type Reach } from './labels.ts';
+export { withDiscovered, type DiscoveredConfig, type UnavailableService } from './discovered.ts';

@@ -215,12 +215,10 @@ test('a socket-only control config keeps the socket and nothing else', () => {
   assert.deepEqual(parsed('control: { socket: /tmp/c.sock }').config.control, { socket: '/tmp/c.sock' });
 });
 
-test('things that parse but do nothing yet are warned about with their position', () => {
-  const { warnings } = parsed('providers:\n  docker:\n    local: { labels: true, ...ENGINE_DEFAULTS }\ncontrol:\n  token: x\n');
-  assert.deepEqual(warnings, [
-    'drowse.yaml:3:22: providers.docker.local.labels: label discovery is not implemented yet; only services in the config are used',
-    'drowse.yaml:5:10: control.token: token is only used with control.listen; ignored',
-  ]);
+test('a setting that does nothing is warned about with its position, and label discovery is no such setting', () => {
+  const { warnings, config } = parsed('providers:\n  docker:\n    local: { labels: true }\ncontrol:\n  token: x\n');
+  assert.deepEqual(warnings, ['drowse.yaml:5:10: control.token: token is only used with control.listen; ignored']);
+  assert.equal(config.providers.docker[0]?.labels, true);
 });
 
 test('x- keys and YAML merge keys share settings between services, as in compose', () => {

@@ -7,6 +7,7 @@ import { createLocator, type Finding } from './positions.ts';
 import { formatProblem, sortProblems, type ConfigProblem, type LoadResult } from './problems.ts';
 import { Redactor } from '../kernel/index.ts';
 import { crossCheck, resolve } from './resolve.ts';
+import { rememberDocument } from './discovered.ts';
 import { configSchema, schemaAt } from './schema.ts';
 import { structureProblems } from './structure.ts';
 import { DOCKER_SIGNALS } from './signals.ts';
@@ -74,6 +75,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   // The token is a secret even when written into the file itself.
   if (resolved.config.control.token !== undefined) secrets.add(resolved.config.control.token);
   const config = secrets.size === 0 ? resolved.config : { ...resolved.config, secrets: [...secrets] };
+  rememberDocument(config, raw as Record<string, unknown>);
   const yamlWarnings = doc.warnings.map((w) => formatProblem({ file: source, ...lines.linePos(w.pos[0]), path: '', message: w.message }));
   const redactor = new Redactor(secrets);
   return { ok: true, config, warnings: [...yamlWarnings, ...warnings.map(locator.warning)].map((w) => redactor.redact(w)) };

@@ -27,12 +27,14 @@ test('a workload without a provider gets the first provider in file order, not i
   assert.deepEqual(c.services.map((s) => s.workload), [{ provider: 'zeta', id: 'web' }, { provider: 'alpha', id: 'web' }]);
 });
 
-test('a provider with a url has no socket, and labels: true is warned about at its place', () => {
-  const c = config('providers:\n  docker:\n    nas: { url: "tcp://nas:2376", labels: true }\n');
+test('a provider with a url has no socket, and keeps labels and network as written', () => {
+  const c = config('providers:\n  docker:\n    nas: { url: "tcp://nas:2376", labels: true, network: web }\n');
   assert.equal(c.providers.docker[0]?.socket, undefined);
   assert.equal(c.providers.docker[0]?.url, 'tcp://nas:2376');
   assert.equal(c.providers.docker[0]?.tls, undefined);
-  assert.deepEqual(c.warnings, ['drowse.yaml:3:43: providers.docker.nas.labels: label discovery is not implemented yet; only services in the config are used']);
+  assert.equal(c.providers.docker[0]?.labels, true);
+  assert.equal(c.providers.docker[0]?.network, 'web');
+  assert.deepEqual(c.warnings, []);
 });
 
 test('wake_filter: a service that sets only deny keeps the built-in list and the default allow', () => {

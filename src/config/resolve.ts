@@ -161,14 +161,12 @@ function knownServices(dep: string, self: string, names: readonly string[], budg
 export function resolve(file: ConfigFile, source: string): { config: DrowseConfig; warnings: Finding[] } {
   const warnings: Finding[] = [];
   const providers = Object.entries(file.providers.docker).map(([name, p]): DockerProviderConfig => {
-    if (p.labels) {
-      warnings.push({ path: ['providers', 'docker', name, 'labels'], message: 'label discovery is not implemented yet; only services in the config are used' });
-    }
     return {
       name,
       ...(p.url === undefined ? { socket: p.socket ?? DEFAULT_DOCKER_SOCKET } : { url: p.url }),
       ...(p.tls ? { tls: { ...p.tls } } : {}),
       labels: p.labels,
+      ...(p.network === undefined ? {} : { network: p.network }),
       events: p.events,
       pollIntervalMs: parseDuration(p.poll_interval),
       statsIntervalMs: parseDuration(p.stats_interval),

@@ -189,7 +189,14 @@ const dockerProvider = z
     labels: z
       .boolean({ error: 'expected true or false' })
       .default(false)
-      .describe('Discover services from container labels (drowse.enable=true). Parsed today; discovery lands in a later release.'),
+      .describe('Discover services from container labels (drowse.enable=true, drowse.http.host=..., see "Docker labels" in the README).'),
+    network: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The Docker network drowse shares with the containers it discovers: their targets are then their names on it. Default: host network as 127.0.0.1, else a published port, else the container name on its own network.',
+      ),
   })
   .strict()
   .describe('One Docker engine.');

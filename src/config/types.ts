@@ -32,8 +32,10 @@ export interface DockerProviderConfig {
   /** tcp://host:port or https://host:port, for a remote engine. */
   readonly url?: string;
   readonly tls?: Readonly<NonNullable<DockerProviderFile['tls']>>;
-  /** Discover services from container labels (lands with label discovery; parsed today). */
+  /** Discover services from container labels (drowse.enable=true). */
   readonly labels: DockerProviderFile['labels'];
+  /** The network drowse shares with discovered containers: their targets are their names on it. */
+  readonly network?: NonNullable<DockerProviderFile['network']>;
   /** stream: one event stream; poll: list containers every pollIntervalMs. */
   readonly events: DockerProviderFile['events'];
   readonly pollIntervalMs: number;
@@ -110,6 +112,14 @@ export interface ServiceConfig {
   readonly loadingPage: ConfigFile['defaults']['loading_page'];
   /** User-Agent substrings (lower-cased) that may not wake the service, and those exempt from the deny list. */
   readonly wakeFilter: WakeFilterConfig;
+  /** Set when the service came from a container's labels rather than the file. */
+  readonly discovered?: DiscoveredFrom;
+}
+
+/** Where a discovered service came from: its container, and its Compose project and service when Compose made it. */
+export interface DiscoveredFrom {
+  readonly container: string;
+  readonly compose?: { readonly project: string; readonly service: string };
 }
 
 /** A wake_filter with the built-in list folded into deny (builtin_deny is gone once resolved). */
@@ -155,7 +165,7 @@ type _DriftChecks = [
   Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
   Expect<Equal<keyof ConfigFile['entrypoints'], keyof DrowseConfig['entrypoints']>>,
   Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,
-  Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,
+  Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'network' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,
   Expect<Equal<keyof ServiceFile, 'docker' | 'http' | 'tcp' | 'health' | 'depends_on' | 'idle_timeout' | 'wake_timeout' | 'stop_method' | 'stop_signal' | 'stop_timeout' | 'start_endpoint' | 'loading_page' | 'wake_filter'>>,
   // Every default is a service key it stands in for.
   Expect<Equal<Exclude<keyof ConfigFile['defaults'], keyof ServiceFile>, never>>,

@@ -21,6 +21,14 @@ export interface ControlViewParts {
   /** Requests and connections held right now for a service, over every entrypoint. */
   readonly held: (service: string) => number;
   readonly metrics: Metrics;
+  /** Label discovery, when a provider discovers: each source's standing and the last merge. */
+  readonly discovery?: () => DiscoveryView | undefined;
+}
+
+/** What the views read of label discovery. */
+export interface DiscoveryView {
+  status(): readonly object[];
+  merged(): { readonly unavailable: readonly { readonly name: string; readonly provider: string; readonly container: string; readonly problems: readonly string[] }[]; readonly shadowed: readonly string[] } | undefined;
 }
 
 /** The control API's view of the daemon. */
@@ -33,6 +41,7 @@ export class ControlViews implements ControlBackend {
 
   status(): object {
     const { version, source, clock, startedAt, backends, services } = this.parts;
+    const discovery = this.parts.discovery?.();
     return {
       version,
       uptime_s: Math.round((clock.now() - startedAt) / 1000),
@@ -50,8 +59,15 @@ export class ControlViews implements ControlBackend {
           ...(stats?.diskUsage() ? { disk_usage: stats.diskUsage() } : {}),
         };
       }),
-      services: services.all().map((s) => this.serviceStatus(s)),
+      services: [...services.all().map((s) => this.serviceStatus(s)), ...this.unavailable()],
+      ...(discovery ? { discovery: discovery.status() } : {}),
     };
+  }
+
+  /** Labelled containers that are not served, with why: they are services the operator asked for. */
+  private unavailable(): object[] {
+    const merged = this.parts.discovery?.()?.merged();
+    return (merged?.unavailable ?? []).map((u) => ({ name: u.name, state: 'unavailable', source: 'labels', provider: u.provider, container: u.container, problems: u.problems }));
   }
 
   metrics(): Promise<{ contentType: string; body: string }> {
@@ -101,8 +117,14 @@ export class ControlViews implements ControlBackend {
   /** A service's status with its CPU and memory while awake. */
   private serviceStatus(s: Service): object {
     const stats = this.statsOf(s);
+    const found = s.config.discovered;
+    const shadowed = this.parts.discovery?.()?.merged()?.shadowed.includes(s.name) ?? false;
     return {
       ...s.status(),
+      source: found ? 'labels' : 'file',
+      ...(found ? { container: found.container, ...(found.compose ? { compose: found.compose } : {}) } : {}),
+      // A labelled container the file also defines: the file's definition is the one served.
+      ...(shadowed ? { labels_ignored: 'the config file defines this service; its container labels are not used' } : {}),
       ...(stats ? { cpu_percent: stats.cpu_percent, memory_bytes: stats.memory_bytes, ...(stats.memory_limit_bytes ? { memory_limit_bytes: stats.memory_limit_bytes } : {}), stats_at: stats.at } : {}),
     };
   }

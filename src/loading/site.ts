@@ -47,14 +47,27 @@ export class LoadingSite {
   /** Loads the template and files, and starts recording every service's events. */
   async start(): Promise<void> {
     [this.page, this.assets] = await Promise.all([LoadingPage.load(), Assets.load()]);
-    for (const service of this.opts.services) {
-      const events = new WakeEventStream(service, {
-        ...(this.opts.heartbeatMs === undefined ? {} : { heartbeatMs: this.opts.heartbeatMs }),
-        lifetimeMs: this.sse().lifetimeMs,
-      });
-      events.start();
-      this.services.set(service.name, { service, events });
-    }
+    for (const service of this.opts.services) this.add(service);
+  }
+
+  /**
+   * Serves a service from now on; one that replaces another of its name ends the old one's event
+   * streams (browsers reconnect by themselves, to the new one).
+   */
+  add(service: SiteService): void {
+    this.remove(service.name);
+    const events = new WakeEventStream(service, {
+      ...(this.opts.heartbeatMs === undefined ? {} : { heartbeatMs: this.opts.heartbeatMs }),
+      lifetimeMs: this.sse().lifetimeMs,
+    });
+    events.start();
+    this.services.set(service.name, { service, events });
+  }
+
+  /** Stops serving a service and ends its event streams. */
+  remove(name: string): void {
+    this.services.get(name)?.events.stop();
+    this.services.delete(name);
   }
 
   /** Ends every event stream so a stopping server is not held open by browsers. Idempotent. */

@@ -3,6 +3,7 @@
  * them, and optionally stats of the awake ones. Each backend folder exports one factory of this
  * shape; backends.ts maps config kinds to factories.
  */
+import type { LabelledWorkload } from '../config/index.ts';
 import type { Clock, Logger, LoopStatus } from '../kernel/index.ts';
 import type { Feed } from './feed.ts';
 import type { Provider } from './provider.ts';
@@ -35,11 +36,20 @@ export interface BackendStats {
   state(): Readonly<Record<string, LoopStatus>>;
 }
 
+/** Services a backend finds on its own (Docker labels); only backends configured to discover have one. */
+export interface Discovery {
+  /** Every workload that asks to be a service, with its labels: a whole snapshot, never a diff. */
+  list(signal?: AbortSignal): Promise<readonly LabelledWorkload[]>;
+  /** Whether the workload still asks to be a service: read again before drowse starts or stops it. */
+  stillEnabled(id: string, signal?: AbortSignal): Promise<boolean>;
+}
+
 /** A built backend. */
 export interface Backend {
   readonly provider: Provider;
   readonly feed: Feed;
   readonly stats?: BackendStats;
+  readonly discovery?: Discovery;
 }
 
 /** The settings of one provider entry: `providers.<kind>.<name>` as the config resolved it. */

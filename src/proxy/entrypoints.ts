@@ -1,7 +1,8 @@
 /**
  * The entrypoints a config asks for: one HTTP entrypoint carrying a route per service with an
  * `http` block, and one TCP listener per service with a `tcp` block, each bounded by the limits and
- * holding requests for as long as the service's wake budget.
+ * holding requests for as long as the service's wake budget. When the services change (labels,
+ * later a reload) the HTTP routes are swapped and only the TCP listeners that changed are rebound.
  */
 import type { DrowseConfig } from '../config/index.ts';
 import type { Logger } from '../kernel/index.ts';
@@ -27,28 +28,48 @@ export interface Entrypoints {
 
 /** Builds every entrypoint; start them with start() in order, stop them with stop(). */
 export function buildEntrypoints(parts: EntrypointParts): Entrypoints {
-  const { config, services, budgetMs, site, log } = parts;
+  const { config, services, site, log } = parts;
   const { limits } = config;
   const maxConnections = limits.maxConnections === undefined ? {} : { maxConnections: limits.maxConnections };
-  const routes: HttpRoute[] = services.flatMap((s) => {
-    const http = s.config.http;
-    if (!http) return [];
-    const { loadingPage, startEndpoints, wakeFilter } = s.config;
-    return [{ hosts: http.hosts, service: s, target: new URL(http.target), wakeTimeoutMs: budgetMs(s.name), loadingPage, policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) } }];
-  });
   const http = new HttpEntrypoint({
     host: config.entrypoints.http.host,
     port: config.entrypoints.http.port,
-    routes,
+    routes: httpRoutes(services, parts.budgetMs),
     site,
     log,
     limits: { ...maxConnections, headerTimeoutMs: limits.headerTimeoutMs, keepAliveTimeoutMs: limits.keepAliveTimeoutMs, heldPerService: limits.heldPerService },
   });
   const tcp = new Map<string, TcpEntrypoint>();
   for (const s of services) {
-    const t = s.config.tcp;
-    if (!t) continue;
-    tcp.set(s.name, new TcpEntrypoint({ listen: t.listen, target: t.target, service: s, wakeTimeoutMs: budgetMs(s.name), maxHeld: t.maxHeld, openKeepsAwake: t.openKeepsAwake, ...maxConnections, log }));
+    const t = tcpEntrypoint(s, parts);
+    if (t) tcp.set(s.name, t);
   }
   return { http, tcp };
+}
+
+/** The HTTP routes of the services that have an `http` block. */
+export function httpRoutes(services: readonly Service[], budgetMs: (service: string) => number): HttpRoute[] {
+  return services.flatMap((s) => {
+    const http = s.config.http;
+    if (!http) return [];
+    const { loadingPage, startEndpoints, wakeFilter } = s.config;
+    return [{ hosts: http.hosts, service: s, target: new URL(http.target), wakeTimeoutMs: budgetMs(s.name), loadingPage, policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) } }];
+  });
+}
+
+/** The TCP listener of a service with a `tcp` block (not yet started), or undefined. */
+export function tcpEntrypoint(s: Service, parts: Pick<EntrypointParts, 'config' | 'budgetMs' | 'log'>): TcpEntrypoint | undefined {
+  const t = s.config.tcp;
+  if (!t) return undefined;
+  const { maxConnections } = parts.config.limits;
+  return new TcpEntrypoint({
+    listen: t.listen,
+    target: t.target,
+    service: s,
+    wakeTimeoutMs: parts.budgetMs(s.name),
+    maxHeld: t.maxHeld,
+    openKeepsAwake: t.openKeepsAwake,
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+    log: parts.log,
+  });
 }

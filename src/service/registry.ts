@@ -16,7 +16,7 @@ import type { WakeBackoff } from './state.ts';
 export interface ServiceRegistryOptions {
   readonly services: readonly ServiceConfig[];
   /** The provider a config names, or undefined when it names none that is configured. */
-  readonly provider: (name: string) => Provider | undefined;
+  readonly provider: (name: string, service: ServiceConfig) => Provider | undefined;
   readonly log: Logger;
   readonly clock?: Clock;
   /** How long a probe attempt may take when health sets no timeout. */
@@ -24,24 +24,70 @@ export interface ServiceRegistryOptions {
   readonly wakeBackoff?: WakeBackoff;
 }
 
+/** What {@link ServiceRegistry.apply} changed. */
+export interface RegistryChange {
+  readonly added: readonly Service[];
+  /** Services whose definition changed: the old object is stopped, the new one takes its name. */
+  readonly replaced: readonly { readonly old: Service; readonly now: Service }[];
+  readonly removed: readonly Service[];
+}
+
+interface Entry {
+  readonly service: Service;
+  readonly ref: WorkloadRef;
+  readonly provider: Provider;
+  /** The definition the service was built from, with its wake budget: equal keys, same service. */
+  readonly key: string;
+}
+
 /** The services, by name, and the router of workload events to them. */
 export class ServiceRegistry implements WorkloadObserver {
   private readonly opts: ServiceRegistryOptions;
   private readonly log: Logger;
-  private readonly byName = new Map<string, { service: Service; ref: WorkloadRef; provider: Provider }>();
-  private readonly graph: DependencyGraph;
+  private byName = new Map<string, Entry>();
+  private graph: DependencyGraph;
   private readonly warnings = new WarnLimiter();
 
   constructor(opts: ServiceRegistryOptions) {
     this.opts = opts;
     this.log = opts.log;
-    this.graph = new DependencyGraph(opts.services);
-    for (const sc of opts.services) this.byName.set(sc.name, this.build(sc));
-    // The config has ruled out unknown names and cycles.
-    for (const { service } of this.byName.values()) {
-      const pick = (names: readonly string[]) => names.map((n) => this.mustGet(n));
-      service.link(pick(this.graph.dependenciesOf(service.name)), pick(this.graph.dependentsOf(service.name)));
+    this.graph = new DependencyGraph([]);
+    this.apply(opts.services);
+  }
+
+  /**
+   * Makes the registry hold exactly `services` (a config or a discovery has changed): a service
+   * whose definition is unchanged keeps its object, state, timers and waiters; a changed one is
+   * rebuilt; a removed one is stopped, and its workload left as it is. Everything is relinked
+   * along the new dependency graph, which the config has checked for unknown names and cycles.
+   * Throws, changing nothing, when a service names a provider that is not configured.
+   */
+  apply(services: readonly ServiceConfig[]): RegistryChange {
+    const graph = new DependencyGraph(services);
+    const next = new Map<string, Entry>();
+    const added: Service[] = [];
+    const replaced: { old: Service; now: Service }[] = [];
+    const budget = (name: string) => Math.min(graph.wakeBudgetMs(name), MAX_TIMER_MS);
+    for (const sc of services) {
+      const key = JSON.stringify([sc, budget(sc.name)]);
+      const old = this.byName.get(sc.name);
+      if (old && old.key === key) next.set(sc.name, old);
+      else next.set(sc.name, this.build(sc, budget(sc.name), key));
     }
+    const removed = [...this.byName.values()].filter((e) => next.get(e.service.name) !== e).map((e) => e.service);
+    for (const [name, e] of next) {
+      const old = this.byName.get(name);
+      if (!old) added.push(e.service);
+      else if (old !== e) replaced.push({ old: old.service, now: e.service });
+    }
+    this.byName = next;
+    this.graph = graph;
+    for (const { service } of next.values()) {
+      const pick = (names: readonly string[]) => names.map((n) => this.mustGet(n));
+      service.link(pick(graph.dependenciesOf(service.name)), pick(graph.dependentsOf(service.name)));
+    }
+    for (const s of removed) s.stop('its definition was changed or removed');
+    return { added, replaced, removed: removed.filter((s) => !next.has(s.name)) };
   }
 
   /** Every service, in config order. */
@@ -101,9 +147,9 @@ export class ServiceRegistry implements WorkloadObserver {
     for (const { service } of this.byName.values()) service.stop();
   }
 
-  private build(sc: ServiceConfig): { service: Service; ref: WorkloadRef; provider: Provider } {
+  private build(sc: ServiceConfig, wakeBudgetMs: number, key: string): Entry {
     const ref = sc.workload;
-    const provider = this.opts.provider(ref.provider);
+    const provider = this.opts.provider(ref.provider, sc);
     if (!provider) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
     const { readiness, ownHealth } = checksFor(sc, provider, ref, this.opts.probeTimeoutMs);
     const service = new Service({
@@ -114,17 +160,17 @@ export class ServiceRegistry implements WorkloadObserver {
       ...(ownHealth ? { ownHealth } : {}),
       log: this.log,
       clock: this.opts.clock ?? systemClock,
-      wakeBudgetMs: this.wakeBudgetMs(sc.name),
+      wakeBudgetMs,
       ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
     });
-    return { service, ref, provider };
+    return { service, ref, provider, key };
   }
 
   private *on(provider: string, id: string) {
     for (const e of this.byName.values()) if (e.ref.provider === provider && e.ref.id === id) yield e;
   }
 
-  private refresh(e: { service: Service; ref: WorkloadRef; provider: Provider }): void {
+  private refresh(e: Entry): void {
     e.provider.status(e.ref).then(
       (st) => e.service.observe(st.state),
       (err: unknown) => {

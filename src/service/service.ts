@@ -284,11 +284,11 @@ export class Service {
   }
 
   /** Stops timers and abandons a running wake; workloads are left as they are. Idempotent. */
-  stop(): void {
+  stop(why = 'drowse is shutting down'): void {
     this.lifetime.abort();
     this.liveness?.stop();
     this.disarmIdle();
-    this.waiters.fail(new WakeFailedError(this.name, 'drowse is shutting down', { code: 'shutting_down', notice: `${this.name} could not be woken: drowse is shutting down` }));
+    this.waiters.fail(new WakeFailedError(this.name, why, { code: 'shutting_down', notice: `${this.name} could not be woken: ${why}` }));
   }
 
   private dispatch(event: ServiceEvent): void {

@@ -10,6 +10,7 @@ import { createDockerClient } from './client.ts';
 import { DockerProvider } from './docker-provider.ts';
 import { DockerEventFeed } from './event-feed.ts';
 import { DockerStats } from './stats.ts';
+import { DockerDiscovery } from './discovery.ts';
 
 /** The Docker factory: `settings` is a `providers.docker.NAME` entry as the config resolved it. */
 export function createDockerBackend(settings: ProviderSettings, deps: BackendDeps): Backend {
@@ -30,5 +31,7 @@ export function createDockerBackend(settings: ProviderSettings, deps: BackendDep
     log,
     ...(clock ? { clock } : {}),
   });
-  return { provider, feed, stats };
+  // Its own client: it must not share the stream's, which has no deadline of its own.
+  const discovery = p.labels ? new DockerDiscovery({ provider: p.name, docker: createDockerClient(p), ...(p.network === undefined ? {} : { network: p.network }) }) : undefined;
+  return { provider, feed, stats, ...(discovery ? { discovery } : {}) };
 }

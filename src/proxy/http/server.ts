@@ -86,7 +86,7 @@ export class HttpEntrypoint {
   private readonly warnings = new WarnLimiter();
   /** Client sockets handed to an upgrade: the server forgets them, so stop() ends them itself. */
   private readonly upgraded = new Set<Duplex>();
-  private readonly router: Router<HttpRoute>;
+  private router: Router<HttpRoute>;
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
   private readonly heldBy = new Map<string, number>();
@@ -99,6 +99,14 @@ export class HttpEntrypoint {
     this.log = opts.log.child({ entrypoint: 'http' });
     this.router = new Router(opts.routes.map((r) => ({ hosts: r.hosts, value: r })));
     this.forwarder = new Forwarder(this.log);
+  }
+
+  /**
+   * Routes from now on (services were added, changed or removed). A request already routed keeps
+   * the route it was given, so it finishes with the service it started with.
+   */
+  setRoutes(routes: readonly HttpRoute[]): void {
+    this.router = new Router(routes.map((r) => ({ hosts: r.hosts, value: r })));
   }
 
   /** The bound address, once listening. */

@@ -1,0 +1,108 @@
+/**
+ * The file's config merged with services discovered from labels. Discovered entries are checked by
+ * the same schema and cross-checks as the file's, together with the file's, so a label service
+ * cannot claim a host, a port or a container a file service has. The file wins: a discovered
+ * service with a file service's name is left out, and one whose labels are wrong, or that clashes,
+ * is unavailable with its problems, while every other service keeps serving.
+ */
+import { humanErrors, issueFindings } from './messages.ts';
+import type { LabelService } from './labels.ts';
+import type { Finding } from './positions.ts';
+import { crossCheck, resolve } from './resolve.ts';
+import { configSchema } from './schema.ts';
+import type { DrowseConfig, ServiceConfig } from './types.ts';
+
+/** The validated file tree behind each parsed config, kept aside so discovered entries can be checked with it. */
+const documents = new WeakMap<DrowseConfig, Readonly<Record<string, unknown>>>();
+
+/** Records the tree a config was resolved from (parse.ts does, for every config it returns). */
+export function rememberDocument(config: DrowseConfig, document: Readonly<Record<string, unknown>>): void {
+  documents.set(config, document);
+}
+
+/** A discovered service that cannot run, and why. */
+export interface UnavailableService {
+  readonly name: string;
+  readonly provider: string;
+  readonly container: string;
+  /** Finished sentences, each naming the container and the label. */
+  readonly problems: readonly string[];
+}
+
+/** The merge's outcome. */
+export interface DiscoveredConfig {
+  /** The file's config with the good discovered services after the file's own. */
+  readonly config: DrowseConfig;
+  readonly unavailable: readonly UnavailableService[];
+  /** Discovered services the file defines too; the file's definition is the one used. */
+  readonly shadowed: readonly string[];
+}
+
+/**
+ * Merges discovered services into a config that parse.ts produced. Each round validates the whole
+ * set and takes out the discovered services with problems; taking one out can break another (a
+ * dependency on it), so rounds repeat until none is left out, at most once per service.
+ */
+export function withDiscovered(config: DrowseConfig, found: readonly LabelService[]): DiscoveredConfig {
+  const document = documents.get(config);
+  if (!document) throw new Error('config: withDiscovered needs a config from parseConfig');
+  const fileServices = asMap(document.services) ?? {};
+  const shadowed = found.filter((s) => Object.hasOwn(fileServices, s.name)).map((s) => s.name);
+  const unavailable: UnavailableService[] = [];
+  const out = (s: LabelService, problems: readonly string[]) => unavailable.push({ name: s.name, provider: s.provider, container: s.container, problems });
+
+  let candidates: LabelService[] = [];
+  const seen = new Set<string>();
+  for (const s of found) {
+    if (shadowed.includes(s.name)) continue;
+    if (seen.has(s.name)) out(s, [`container "${s.container}": service name "${s.name}" is already taken by another container; set drowse.name`]);
+    else if (s.problems.length > 0) out(s, s.problems);
+    else candidates.push(s);
+    seen.add(s.name);
+  }
+
+  for (let round = 0; round <= found.length; round++) {
+    const services = { ...fileServices, ...Object.fromEntries(candidates.map((s) => [s.name, s.entry])) };
+    const raw = { ...document, services };
+    const parsed = configSchema.safeParse(raw, { error: humanErrors });
+    const findings = [...(parsed.success ? [] : issueFindings(parsed.error.issues)), ...crossCheck(raw)];
+    const byService = new Map<string, Finding[]>();
+    for (const f of findings) {
+      const name = f.path[0] === 'services' ? f.path[1] : undefined;
+      if (typeof name !== 'string' || !candidates.some((s) => s.name === name)) continue;
+      byService.set(name, [...(byService.get(name) ?? []), f]);
+    }
+    if (byService.size === 0 && parsed.success) {
+      const merged = resolve(parsed.data, config.source).config;
+      const discovered = new Map(candidates.map((s) => [s.name, s]));
+      const resolved = merged.services.map((sc): ServiceConfig => {
+        const s = discovered.get(sc.name);
+        return s ? { ...sc, discovered: { container: s.container, ...(s.compose ? { compose: s.compose } : {}) } } : sc;
+      });
+      return { config: { ...config, services: resolved }, unavailable, shadowed };
+    }
+    if (byService.size === 0) {
+      // Only findings about the file's own services, which it passed alone: cannot happen, but never loop on it.
+      for (const s of candidates) out(s, [`container "${s.container}": its labels could not be merged with the config`]);
+      candidates = [];
+      continue;
+    }
+    for (const [name, list] of byService) {
+      const s = candidates.find((c) => c.name === name);
+      if (s) out(s, list.map((f) => sentence(s, f)));
+    }
+    candidates = candidates.filter((s) => !byService.has(s.name));
+  }
+  return { config: { ...config }, unavailable, shadowed };
+}
+
+/** `container "web": label drowse.idle_timeout: expected a duration like 30s or 15m`. */
+function sentence(s: LabelService, f: Finding): string {
+  const rest = f.path.slice(2);
+  const label = s.labelOf(rest);
+  return label === undefined ? `container "${s.container}": ${f.message}` : `container "${s.container}": label ${label}: ${f.message}`;
+}
+
+function asMap(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,1 @@
+export { ConfigWatcher, type ConfigWatcherOptions, type SourceStatus, type WatchedSource } from './watcher.ts';
