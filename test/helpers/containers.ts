@@ -9,11 +9,11 @@ const execFile = promisify(execFileCb);
 
 /** The test apps (http-app.js, ws-app.js), mounted read-only at /apps in every test container. */
 export const APPS_DIR = resolve(import.meta.dirname, 'apps');
-/** Every test container's name starts with this; `docker ps -a --filter label=drowse.test` finds leftovers. */
+/** Every test container's name starts with this; `docker ps -a --filter label=drowse-test` finds leftovers. */
 export const CONTAINER_PREFIX = 'drowse-test-';
-export const TEST_LABEL = 'drowse.test';
+export const TEST_LABEL = 'drowse-test';
 /** Names the test run (DROWSE_TEST_RUN, set by .ci/run), so a run's cleanup never touches another run's containers. */
-export const TEST_RUN_LABEL = 'drowse.test.run';
+export const TEST_RUN_LABEL = 'drowse-test.run';
 
 /** Something that runs cleanups when a test ends: node:test's TestContext (t.after). */
 export interface Cleanup {

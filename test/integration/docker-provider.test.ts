@@ -97,7 +97,7 @@ describe('docker event collector on the real engine', () => {
     t.after(() => removeContainer(name));
     const recorder = await recordDockerEvents(t, name);
     const docker = (...args: string[]): Promise<string> => dockerCli(args);
-    await docker('create', '--name', name, '--network', 'host', '--label', 'drowse.test=true', image, 'sleep', '3600');
+    await docker('create', '--name', name, '--network', 'host', '--label', 'drowse-test=true', image, 'sleep', '3600');
     await docker('start', name);
     await docker('pause', name);
     await docker('unpause', name);
