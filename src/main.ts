@@ -74,15 +74,16 @@ interface StatusView {
   version: string;
   uptime_s: number;
   providers: Array<{ name: string; online: boolean; last_error?: string }>;
-  services: Array<{ name: string; state: string; in_flight: number; sleeps_at?: string; reason?: string }>;
+  services: Array<{ name: string; state: string; in_flight?: number; sleeps_at?: string; reason?: string; source?: string; problems?: string[] }>;
 }
 
 function printStatus(s: StatusView): void {
   process.stdout.write(`drowse ${s.version}, up ${s.uptime_s}s\n\nPROVIDER  ONLINE  LAST ERROR\n`);
   for (const p of s.providers) process.stdout.write(`${p.name.padEnd(9)} ${String(p.online).padEnd(7)} ${p.last_error ?? ''}\n`);
-  process.stdout.write(`\nSERVICE              STATE     IN-FLIGHT  SLEEPS AT\n`);
+  process.stdout.write(`\nSERVICE              SOURCE  STATE        IN-FLIGHT  SLEEPS AT\n`);
   for (const v of s.services) {
-    process.stdout.write(`${v.name.padEnd(20)} ${v.state.padEnd(9)} ${String(v.in_flight).padEnd(10)} ${v.sleeps_at ?? ''}${v.reason ? `  (${v.reason})` : ''}\n`);
+    process.stdout.write(`${v.name.padEnd(20)} ${(v.source ?? '').padEnd(7)} ${v.state.padEnd(12)} ${String(v.in_flight ?? '').padEnd(10)} ${v.sleeps_at ?? ''}${v.reason ? `  (${v.reason})` : ''}\n`);
+    for (const p of v.problems ?? []) process.stdout.write(`  ${p}\n`);
   }
 }
 
