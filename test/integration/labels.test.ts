@@ -163,3 +163,24 @@ test('the file wins over labels: a file service of the same name keeps its own d
   assert.equal(s?.source, 'file');
   assert.match(s?.labels_ignored ?? '', /config file defines this service/);
 });
+
+test('a container recreated without drowse.enable is no longer drowse\'s: its service is dropped and drowse never stops it', { timeout: 60_000 }, async (t) => {
+  if (!(await requireDocker(t))) return;
+  const drowse = await startDrowse(t, LABELS);
+  const host = uniqueHost('unlabelled');
+  const base = `gone-${randomBytes(4).toString('hex')}`;
+  const port = await freePort();
+  const app = await labelledApp(t, { 'drowse.http.host': host, 'drowse.idle_timeout': '1s' }, { port, name: base });
+  await waitFor(() => statusOf(drowse, app.name), { timeoutMs: 10_000 });
+  assert.equal((await request({ port: drowse.port, host, path: '/' })).status, 200);
+
+  await removeContainer(app.name);
+  const plain = await runContainer(t, { image, app: 'http-app.js', name: base, randomSuffix: false, env: { PORT: String(port) } });
+  await waitFor(() => statusOf(drowse, plain) === undefined, { timeoutMs: 10_000, message: 'the service to be dropped' });
+
+  // Its idle timeout was 1 s: three of them pass, and the container still runs.
+  const until = Date.now() + 3000;
+  await waitFor(async () => (await containerState(plain)) !== 'running' || Date.now() > until, { timeoutMs: 10_000 });
+  assert.equal(await containerState(plain), 'running');
+  assert.equal((await request({ port: drowse.port, host, path: '/' })).status, 404);
+});
