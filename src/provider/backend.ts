@@ -42,6 +42,11 @@ export interface Discovery {
   list(signal?: AbortSignal): Promise<readonly LabelledWorkload[]>;
   /** Whether the workload still asks to be a service: read again before drowse starts or stops it. */
   stillEnabled(id: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Set when the backend's feed polls: a workload recreated between two polls with other labels
+   * changes no state the poll sees, so the watcher lists this often as well.
+   */
+  readonly pollMs?: number;
 }
 
 /** A built backend. */

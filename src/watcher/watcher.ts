@@ -113,6 +113,11 @@ export class ConfigWatcher {
         delete s.error;
         s.backoff.reset();
         this.#merge();
+        const every = source?.discovery.pollMs;
+        if (every !== undefined && !this.#stopped) {
+          clearTimeout(s.timer);
+          s.timer = setTimeout(() => void this.#list(provider), every);
+        }
       } catch (err) {
         s.error = errorMessage(err);
         const limited = this.#warnings.allow(`list:${provider}`);

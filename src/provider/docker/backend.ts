@@ -31,7 +31,8 @@ export function createDockerBackend(settings: ProviderSettings, deps: BackendDep
     log,
     ...(clock ? { clock } : {}),
   });
-  // Its own client: it must not share the stream's, which has no deadline of its own.
-  const discovery = p.labels ? new DockerDiscovery({ provider: p.name, docker: createDockerClient(p), ...(p.network === undefined ? {} : { network: p.network }) }) : undefined;
+  const discovery = p.labels
+    ? new DockerDiscovery({ provider: p.name, docker, ...(p.network === undefined ? {} : { network: p.network }), ...(p.events === 'poll' ? { pollMs: p.pollIntervalMs } : {}) })
+    : undefined;
   return { provider, feed, stats, ...(discovery ? { discovery } : {}) };
 }

@@ -16,14 +16,18 @@ export interface DockerDiscoveryOptions {
   readonly network?: string;
   /** Deadline of each engine call. */
   readonly callTimeoutMs?: number;
+  /** With `events: poll`, the poll interval: listings repeat this often. */
+  readonly pollMs?: number;
 }
 
 /** Lists labelled containers; `stillEnabled` re-reads one container's labels before drowse acts on it. */
 export class DockerDiscovery implements Discovery {
   readonly #opts: DockerDiscoveryOptions;
+  readonly pollMs?: number;
 
   constructor(opts: DockerDiscoveryOptions) {
     this.#opts = opts;
+    if (opts.pollMs !== undefined) this.pollMs = opts.pollMs;
   }
 
   async list(signal?: AbortSignal): Promise<LabelledWorkload[]> {
