@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
 import { createLogger, Redactor, errorMessage } from './kernel/index.ts';
-import { controlRequest, defaultControlSocket, type ControlTarget } from './control/index.ts';
+import { controlRequest, defaultControlSocket, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -70,6 +70,14 @@ async function controlTarget(file: string | undefined): Promise<ControlTarget> {
   return { socket: c.socket ?? defaultControlSocket() };
 }
 
+/** `drowse health`: only the exit code matters to a HEALTHCHECK; the reason goes to stderr, kept in Docker's health log. */
+async function health(file: string | undefined): Promise<void> {
+  const result = await probeHealth(await controlTarget(file));
+  if (result.ok) return;
+  process.stderr.write(`drowse: unhealthy: ${result.error}\n`);
+  process.exitCode = EXIT_FAILURE;
+}
+
 interface StatusView {
   version: string;
   uptime_s: number;
@@ -118,6 +126,12 @@ for (const verb of ['wake', 'sleep'] as const) {
       process.stdout.write(`${name}: ${s.state}\n`);
     });
 }
+
+program
+  .command('health')
+  .description("exit 0 when the running daemon's control API answers, 1 when not (for Docker's HEALTHCHECK); prints nothing on success")
+  .option('-c, --config <file>', 'config file (to find the control API)')
+  .action(async (o: { config?: string }) => health(o.config));
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`drowse: ${errorMessage(err)}\n`);

@@ -25,6 +25,19 @@ export interface DiskUsage {
   readonly at: string;
 }
 
+/**
+ * A monitor the engine refused (a socket proxy answering 403): switched off until drowse restarts,
+ * with the reason, instead of failing in a loop.
+ */
+export interface OffMonitorStatus {
+  readonly state: 'off';
+  readonly reason: string;
+  readonly since: Date;
+}
+
+/** One background monitor as /status shows it. */
+export type MonitorStatus = LoopStatus | OffMonitorStatus;
+
 /** Resource readings a backend may offer, each on its own background loop. */
 export interface BackendStats {
   start(): void;
@@ -33,7 +46,7 @@ export interface BackendStats {
   statsOf(id: string): WorkloadStats | undefined;
   diskUsage(): DiskUsage | undefined;
   /** Each monitor loop's status, by name, for /status. */
-  state(): Readonly<Record<string, LoopStatus>>;
+  state(): Readonly<Record<string, MonitorStatus>>;
 }
 
 /** Services a backend finds on its own (Docker labels); only backends configured to discover have one. */

@@ -5,8 +5,8 @@
  * counting it would make every file server look like it leaks).
  */
 import type Docker from 'dockerode';
-import { SupervisedLoop, sleep, systemClock, type AttemptContext, type Clock, type Logger, type LoopStatus } from '../../kernel/index.ts';
-import type { BackendStats, DiskUsage, WorkloadStats } from '../backend.ts';
+import { SupervisedLoop, errorMessage, sleep, systemClock, type AttemptContext, type Clock, type Logger } from '../../kernel/index.ts';
+import type { BackendStats, DiskUsage, MonitorStatus, OffMonitorStatus, WorkloadStats } from '../backend.ts';
 import { RECONNECT_BACKOFF } from '../feed.ts';
 
 /** The parts of a /containers/{id}/stats answer used here (cgroup v1 and v2 shapes). */
@@ -50,6 +50,20 @@ export function diskUsageOf(df: {
   };
 }
 
+/** The monitors, as /status names them. */
+type MonitorName = 'stats' | 'disk_usage';
+
+/** What a tick tells the loop: go on, or this monitor is off for good. */
+type Tick = 'off' | undefined;
+
+/**
+ * Whether the engine refused the call itself (403), as a socket proxy does for an endpoint it does
+ * not allow: asking again cannot help, unlike a timeout or a 500.
+ */
+export function isDenied(err: unknown): boolean {
+  return (err as { statusCode?: unknown } | null)?.statusCode === 403;
+}
+
 /** Options of a {@link DockerStats}. */
 export interface DockerStatsOptions {
   readonly provider: string;
@@ -73,12 +87,13 @@ export class DockerStats implements BackendStats {
   #disk: DiskUsage | undefined;
   readonly #statsLoop: SupervisedLoop;
   readonly #diskLoop: SupervisedLoop;
+  readonly #off = new Map<MonitorName, OffMonitorStatus>();
 
   constructor(opts: DockerStatsOptions) {
     this.#opts = opts;
     this.#log = opts.log.child({ provider: opts.provider, monitor: 'docker-stats' });
     this.#clock = opts.clock ?? systemClock;
-    const loop = (name: string, everyMs: number, tick: (signal: AbortSignal) => Promise<void>) =>
+    const loop = (name: string, everyMs: number, tick: (signal: AbortSignal) => Promise<Tick>) =>
       new SupervisedLoop({
         name: `docker ${name} "${opts.provider}"`,
         run: (ctx) => this.#every(ctx, everyMs, tick),
@@ -92,6 +107,8 @@ export class DockerStats implements BackendStats {
   }
 
   start(): void {
+    // A restart asks again: whoever switched a monitor off by denying it may have allowed it since.
+    this.#off.clear();
     this.#statsLoop.start();
     this.#diskLoop.start();
   }
@@ -109,31 +126,52 @@ export class DockerStats implements BackendStats {
     return this.#disk;
   }
 
-  state(): { stats: LoopStatus; disk_usage: LoopStatus } {
-    return { stats: this.#statsLoop.status(), disk_usage: this.#diskLoop.status() };
+  state(): { stats: MonitorStatus; disk_usage: MonitorStatus } {
+    return { stats: this.#off.get('stats') ?? this.#statsLoop.status(), disk_usage: this.#off.get('disk_usage') ?? this.#diskLoop.status() };
   }
 
-  /** Runs `tick` now and then every `everyMs`; a failing tick ends the attempt so the loop backs off. */
-  async #every({ signal, healthy }: AttemptContext, everyMs: number, tick: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  /**
+   * Runs `tick` now and then every `everyMs`; a failing tick ends the attempt so the loop backs off.
+   * A tick that switched its monitor off parks the loop until it is stopped: resolving would
+   * count as an ending and start it again.
+   */
+  async #every({ signal, healthy }: AttemptContext, everyMs: number, tick: (signal: AbortSignal) => Promise<Tick>): Promise<void> {
     for (;;) {
-      await tick(signal);
+      if ((await tick(signal)) === 'off') {
+        healthy();
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        signal.throwIfAborted();
+      }
       healthy();
       await sleep(this.#clock, everyMs, signal);
       signal.throwIfAborted();
     }
   }
 
-  async #readStats(signal: AbortSignal): Promise<void> {
+  /** Switches a monitor off with one warning that says which endpoint was refused and what to do. */
+  #switchOff(monitor: MonitorName, endpoint: string, err: unknown): 'off' {
+    const what = monitor === 'stats' ? 'stats' : 'disk usage';
+    const reason = `the engine answered 403 to ${endpoint} (a socket proxy denying it?): ${what} off until drowse restarts`;
+    this.#off.set(monitor, { state: 'off', reason, since: new Date(this.#clock.now()) });
+    this.#log.warn(
+      { endpoint, status: 403, error: errorMessage(err) },
+      `${what} off: the engine (or a socket proxy in front of it) denies ${endpoint}; drowse serves on without it (allow it and restart drowse to turn ${what} back on)`,
+    );
+    return 'off';
+  }
+
+  async #readStats(signal: AbortSignal): Promise<Tick> {
+    let denied = false;
     const awake = [...new Set(this.#opts.awake())];
     for (const id of this.#stats.keys()) if (!awake.includes(id)) this.#stats.delete(id);
     const queue = [...awake];
     const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      for (let id = queue.shift(); id !== undefined && !denied; id = queue.shift()) {
         try {
           // @types/dockerode types stats() loosely; with stream: false the engine answers one JSON document.
           const container = this.#opts.docker.getContainer(id) as unknown as { stats(opts: { stream: false; abortSignal: AbortSignal }): Promise<RawStats> };
           const raw = await container.stats({ stream: false, abortSignal: signal });
-          if (!this.#opts.awake().includes(id)) continue;
+          if (denied || !this.#opts.awake().includes(id)) continue;
           this.#stats.set(id, {
             cpu_percent: cpuPercent(raw),
             memory_bytes: memoryUsed(raw),
@@ -142,17 +180,31 @@ export class DockerStats implements BackendStats {
           });
         } catch (err) {
           if (signal.aborted) return;
+          if (isDenied(err)) {
+            if (!denied) this.#switchOff('stats', 'GET /containers/{id}/stats', err);
+            denied = true;
+            this.#stats.clear();
+            return;
+          }
           // One container that went away mid-read is not the engine failing.
           this.#log.debug({ container: id, err }, 'stats read failed');
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#opts.concurrency ?? 4, queue.length) }, worker));
+    return denied ? 'off' : undefined;
   }
 
-  async #readDisk(signal: AbortSignal): Promise<void> {
+  async #readDisk(signal: AbortSignal): Promise<Tick> {
     // @types/dockerode omits df()'s options, but dockerode passes abortSignal through.
     const docker = this.#opts.docker as unknown as { df(opts: { abortSignal: AbortSignal }): Promise<Parameters<typeof diskUsageOf>[0]> };
-    this.#disk = diskUsageOf(await docker.df({ abortSignal: signal }), new Date(this.#clock.now()));
+    try {
+      this.#disk = diskUsageOf(await docker.df({ abortSignal: signal }), new Date(this.#clock.now()));
+      return undefined;
+    } catch (err) {
+      if (!isDenied(err) || signal.aborted) throw err;
+      this.#disk = undefined;
+      return this.#switchOff('disk_usage', 'GET /system/df', err);
+    }
   }
 }
