@@ -104,7 +104,6 @@ services:
 
 test(
   'the image wakes a labelled container with no services in its file',
-  // Label discovery is built on another branch; enable this with DROWSE_LABELS=1 once it is merged.
   { timeout: 90_000 },
   async (t) => {
     if (!(await requireDocker(t))) return;
