@@ -1,17 +1,17 @@
 /**
  * examples/compose.yaml is what a homelab user copies. No registry (and no `docker compose`) is
  * reachable where the tests run, so the file is checked as far as it can be without one: its
- * shape, and that the services drowse would discover from its labels (by the label contract:
- * drowse.<dotted.path>, drowse.http.port / drowse.tcp.port deriving the target on the host
- * network, Compose's depends_on) make a valid config whose routes reach the apps.
+ * shape, and that the services drowse's own label discovery makes of its containers (the labels
+ * Compose would add included) are all served, with routes that reach the apps.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
-import { formatProblem, parseConfig, parseComposeDependsOn, parseHostPort } from '../src/config/index.ts';
+import { parse as parseYaml } from 'yaml';
+import { formatProblem, parseConfig, parseHostPort, servicesFromLabels, withDiscovered, type LabelledWorkload } from '../src/config/index.ts';
+import { reachOf } from '../src/provider/docker/index.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', 'examples');
 
@@ -44,33 +44,21 @@ function composeDependsOnLabel(s: ComposeService): string {
   return names.map((n) => `${n}:service_started:false`).join(',');
 }
 
-/** A label value as a config value: "true"/"false" and whole numbers as such, lists split at commas where the key takes one. */
-function labelValue(path: readonly string[], value: string): unknown {
-  if (['http.host', 'depends_on', 'start_endpoint'].includes(path.join('.'))) return value.split(',').map((v) => v.trim());
-  if (value === 'true' || value === 'false') return value === 'true';
-  return /^\d+$/.test(value) ? Number(value) : value;
-}
-
-/** The service drowse would make of one labelled container on the host network. */
-function serviceFromLabels(project: string, name: string, s: ComposeService): [string, Record<string, unknown>] {
-  const labels = s.labels ?? {};
-  const service: Record<string, unknown> = { docker: { container: s.container_name ?? `${project}-${name}-1` } };
-  for (const [key, value] of Object.entries(labels)) {
-    if (!key.startsWith('drowse.') || key === 'drowse.enable' || key === 'drowse.name') continue;
-    const path = key.slice('drowse.'.length).split('.');
-    // The container's port: on the host network the target is 127.0.0.1:port.
-    if (path.join('.') === 'http.port') path.splice(1, 1, 'target');
-    if (path.join('.') === 'tcp.port') path.splice(1, 1, 'target');
-    const v = path.join('.') === 'http.target' ? `http://127.0.0.1:${value}` : path.join('.') === 'tcp.target' ? `127.0.0.1:${value}` : labelValue(path, value);
-    let at = service;
-    for (const segment of path.slice(0, -1)) at = (at[segment] ??= {}) as Record<string, unknown>;
-    at[path.at(-1) ?? ''] = v;
-  }
-  if (labels['drowse.depends_on'] === undefined) {
-    const deps = parseComposeDependsOn(composeDependsOnLabel(s));
-    if (deps.length > 0) service['depends_on'] = deps;
-  }
-  return [labels['drowse.name'] ?? name, service];
+/**
+ * One compose service as drowse's discovery would see its container: the labels Compose adds to
+ * the file's, and the inspect settings the targets are derived from (network mode, port bindings).
+ */
+function asDiscovered(project: string, name: string, s: ComposeService): LabelledWorkload {
+  const id = s.container_name ?? `${project}-${name}-1`;
+  const labels: Record<string, string> = {
+    ...s.labels,
+    'com.docker.compose.project': project,
+    'com.docker.compose.service': name,
+    ...(s.depends_on ? { 'com.docker.compose.depends_on': composeDependsOnLabel(s) } : {}),
+  };
+  const network = s.network_mode ?? 'default';
+  const info = { Name: `/${id}`, HostConfig: { NetworkMode: network, PortBindings: {} }, NetworkSettings: { Networks: { [network === 'default' ? `${project}_default` : network]: {} } } };
+  return { provider: 'local', id, labels, reach: (port) => reachOf(info, port) };
 }
 
 test('the compose example builds drowse from the top-level Dockerfile and gives it the socket and its group', async () => {
@@ -88,12 +76,14 @@ test('the compose example builds drowse from the top-level Dockerfile and gives 
 test("the compose example's labelled apps make a valid config whose routes reach the apps", async () => {
   const file = await compose();
   const labelled = Object.entries(file.services).filter(([, s]) => s.labels?.['drowse.enable'] === 'true');
-  const services = Object.fromEntries(labelled.map(([name, s]) => serviceFromLabels(file.name, name, s)));
+  const found = servicesFromLabels(Object.entries(file.services).map(([name, s]) => asDiscovered(file.name, name, s)));
+  const base = parseConfig('providers:\n  docker:\n    local: { labels: true }\n', 'embedded', {});
+  assert.ok(base.ok);
 
-  const result = parseConfig(stringify({ providers: { docker: { local: { socket: '/var/run/docker.sock', labels: true } } }, services }), 'examples/compose.yaml', {});
+  const merged = withDiscovered(base.config, found);
 
-  assert.ok(result.ok, result.ok ? '' : result.problems.map(formatProblem).join('\n'));
-  const byName = new Map(result.config.services.map((s) => [s.name, s]));
+  assert.deepEqual(merged.unavailable, [], 'every labelled app is served');
+  const byName = new Map(merged.config.services.map((s) => [s.name, s]));
   assert.deepEqual([...byName.keys()].sort(), ['db', 'miniflux']);
   const app = byName.get('miniflux');
   const db = byName.get('db');

@@ -8,3 +8,5 @@ export { LineSplitter } from './lines.ts';
 export { toProviderError } from './errors.ts';
 export { statusFromInspect, sameSignal, signalNumber, stopTakesSignal } from './inspect.ts';
 export { ProviderError, isNotFound, type ProviderErrorReason } from '../errors.ts';
+export { DockerDiscovery, type DockerDiscoveryOptions } from './discovery.ts';
+export { reachOf, type ReachInspect } from './reach.ts';
