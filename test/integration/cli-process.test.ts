@@ -1,0 +1,91 @@
+/**
+ * drowse as a process the way a newcomer meets it: started by `npm start` under a supervisor, a
+ * second copy started by mistake, a port someone else holds, and the log a collector reads. No
+ * Docker needed: the engine socket points nowhere.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor } from '../helpers/index.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const main = path.join(root, 'src/main.ts');
+
+async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-proc-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A config on a loopback port with its own control socket and an engine socket that does not exist. */
+async function writeConfig(dir: string, port: number, extra = ''): Promise<{ file: string; socket: string }> {
+  const socket = path.join(dir, 'control.sock');
+  const file = path.join(dir, 'drowse.yaml');
+  await fs.writeFile(file, `entrypoints: { http: "127.0.0.1:${port}" }\ncontrol: { socket: ${socket} }\nproviders:\n  docker:\n    local: { socket: ${path.join(dir, 'no-docker.sock')} }\n${extra}`);
+  return { file, socket };
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+function launch(t: { after(fn: () => void): void }, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DROWSE_CONFIG: '', ...env } });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.after(() => void child.kill('SIGKILL'));
+  return { child, exited, output: () => out };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port }, () => server.close(() => resolve(true)));
+  });
+}
+
+test('SIGTERM to the npm process of `npm start` stops drowse too and frees its port', { timeout: 120_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const port = await freePort();
+  const { file } = await writeConfig(dir, port);
+  // What a supervisor does: start `npm start`, later signal the one process it started.
+  const npm = launch(t, 'npm', ['start'], { DROWSE_CONFIG: file });
+
+  const pid = await waitFor(
+    () => {
+      const line = npm.output().split('\n').find((l) => l.includes('http entrypoint listening'));
+      return line ? (JSON.parse(line) as { pid: number }).pid : undefined;
+    },
+    { timeoutMs: 90_000, message: 'drowse listening under npm start' },
+  );
+  t.after(() => {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  npm.child.kill('SIGTERM');
+  // npm itself ends by the signal (a shell shows 143), as a signalled process should.
+  await npm.exited;
+
+  await waitFor(() => !alive(pid), { timeoutMs: 10_000, message: `drowse (pid ${pid}) to exit after npm got SIGTERM` });
+  assert.ok(await canBind(port), `port ${port} is free again`);
+  assert.match(npm.output(), /"msg":"drowse stopped"/, 'drowse shut down its own way, not killed');
+});
