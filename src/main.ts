@@ -13,21 +13,23 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 const EXIT_FAILURE = 1;
 const EXIT_INVALID = 2;
 
-async function configOrExit(file: string | undefined): Promise<DrowseConfig> {
+/** The config, or every problem printed and exit 2. Warnings are returned: serve logs them, check prints them. */
+async function configOrExit(file: string | undefined): Promise<{ config: DrowseConfig; warnings: readonly string[] }> {
   const result = await loadConfig(file === undefined ? {} : { file });
   if (!result.ok) {
     for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`drowse: ${result.problems.length} problem(s) in ${result.source}\n`);
     process.exit(EXIT_INVALID);
   }
-  for (const w of result.warnings) process.stderr.write(`drowse: warning: ${w}\n`);
-  return result.config;
+  return { config: result.config, warnings: result.warnings };
 }
 
 async function serve(file: string | undefined): Promise<void> {
-  const config = await configOrExit(file);
+  const { config, warnings } = await configOrExit(file);
   // Secrets can reach a log line by any road (a probe URL in an error, say), so whole lines are redacted.
   const log = createLogger(config.log, undefined, new Redactor(config.secrets ?? []));
+  // Into the log, not onto stderr as text: a collector reading JSON lines must not meet a plain one.
+  for (const w of warnings) log.warn({ config: config.source }, `config warning: ${w}`);
   if (config.source === '(embedded default)') {
     log.info({}, 'no config file found (-c, $DROWSE_CONFIG, ./drowse.yaml, /etc/drowse/drowse.yaml): using the embedded default');
   }
@@ -57,7 +59,8 @@ async function serve(file: string | undefined): Promise<void> {
 }
 
 async function check(file: string | undefined): Promise<void> {
-  const config = await configOrExit(file);
+  const { config, warnings } = await configOrExit(file);
+  for (const w of warnings) process.stderr.write(`drowse: warning: ${w}\n`);
   const names = config.services.map((s) => s.name).join(', ') || 'none';
   process.stdout.write(`${config.source}: ok (${config.services.length} service(s): ${names})\n`);
 }

@@ -89,3 +89,26 @@ test('SIGTERM to the npm process of `npm start` stops drowse too and frees its p
   assert.ok(await canBind(port), `port ${port} is free again`);
   assert.match(npm.output(), /"msg":"drowse stopped"/, 'drowse shut down its own way, not killed');
 });
+
+test('with json logs every line drowse writes at start is JSON, config warnings included', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const port = await freePort();
+  const socket = path.join(dir, 'control.sock');
+  const file = path.join(dir, 'drowse.yaml');
+  // A token without control.listen is ignored with a warning: a warning every release can give.
+  await fs.writeFile(file, `entrypoints: { http: "127.0.0.1:${port}" }\ncontrol: { socket: ${socket}, token: not-used-here-at-all }\nlog: { format: json }\nproviders:\n  docker:\n    local: { socket: ${path.join(dir, 'no-docker.sock')} }\n`);
+  const drowse = launch(t, process.execPath, [main, 'serve', '-c', file]);
+  let stdout = '';
+  let stderr = '';
+  drowse.child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  drowse.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+
+  await waitFor(() => drowse.output().includes('control API listening'), { timeoutMs: 15_000, message: 'drowse listening' });
+  drowse.child.kill('SIGTERM');
+  assert.equal(await drowse.exited, 0);
+
+  const lines = [...stdout.split('\n'), ...stderr.split('\n')].filter((l) => l.trim() !== '');
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+  const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.includes('token is only used with control.listen'));
+  assert.equal(warning?.level, 40, 'the config warning is a warn line of the log');
+});
