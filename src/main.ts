@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
-import { createLogger, Redactor, errorMessage } from './kernel/index.ts';
+import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
 import { controlRequest, defaultControlSocket, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
+import { unknownCommand } from './cli/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -37,7 +38,9 @@ async function serve(file: string | undefined): Promise<void> {
   try {
     await daemon.start();
   } catch (err) {
-    log.fatal({ err }, 'drowse could not start');
+    // An address in use is the user's to fix in the config: one line naming the key, no stack.
+    if (err instanceof ListenError) log.fatal({ key: err.key, address: err.address, code: err.code }, err.message);
+    else log.fatal({ err }, 'drowse could not start');
     process.exitCode = EXIT_FAILURE;
     return;
   }
@@ -67,7 +70,13 @@ async function check(file: string | undefined): Promise<void> {
 
 async function controlTarget(file: string | undefined): Promise<ControlTarget> {
   const result = await loadConfig(file === undefined ? {} : { file });
-  const c = result.ok ? result.config.control : {};
+  if (!result.ok) {
+    // Falling back to the default socket would ask some other drowse, or none, and hide the typo.
+    for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`drowse: cannot find the control API: ${result.problems.length} problem(s) in ${result.source}\n`);
+    process.exit(EXIT_INVALID);
+  }
+  const c = result.config.control;
   const listen = c.listen ? parseHostPort(c.listen) : undefined;
   if (listen) return { listen, ...(c.token ? { token: c.token } : {}) };
   return { socket: c.socket ?? defaultControlSocket() };
@@ -121,6 +130,11 @@ for (const verb of ['wake', 'sleep'] as const) {
     });
 }
 
+const unknown = unknownCommand(program, process.argv.slice(2));
+if (unknown !== undefined) {
+  process.stderr.write(`drowse: ${unknown}\n`);
+  process.exit(EXIT_INVALID);
+}
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`drowse: ${errorMessage(err)}\n`);
   process.exit(EXIT_FAILURE);

@@ -10,3 +10,4 @@ export { expandString } from './expand.ts';
 export { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';
 export { DependencyGraph, findCycles, type GraphNode } from './graph.ts';
+export { closest } from './suggest.ts';

@@ -58,7 +58,7 @@ export class ControlServer {
     } else {
       throw new Error('control API: neither socket nor listen is set');
     }
-    if (this.opts.listen) await listening(server);
+    if (this.opts.listen) await listening(server, { key: 'control.listen', ...this.opts.listen });
     this.opts.log.info({ address: this.where() }, 'control API listening');
   }
 

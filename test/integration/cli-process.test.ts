@@ -1,11 +1,12 @@
 /**
- * drowse as a process the way a newcomer meets it: started by `npm start` under a supervisor, a
- * second copy started by mistake, a port someone else holds, and the log a collector reads. No
- * Docker needed: the engine socket points nowhere.
+ * drowse the way a newcomer meets it: started by `npm start` under a supervisor, a second copy
+ * started by mistake, a port someone else holds, a typo in a command, a config path that is wrong,
+ * and the log a collector reads. No Docker needed: the engine socket points nowhere.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +16,18 @@ import { freePort, waitFor } from '../helpers/index.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const main = path.join(root, 'src/main.ts');
+const run = promisify(execFile);
+
+/** Runs one drowse command to its end. */
+async function drowse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { cwd: root, env: { ...process.env, DROWSE_CONFIG: '' }, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-proc-'));
@@ -111,4 +124,69 @@ test('with json logs every line drowse writes at start is JSON, config warnings 
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
   const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.includes('token is only used with control.listen'));
   assert.equal(warning?.level, 40, 'the config warning is a warn line of the log');
+});
+
+test('a misspelt command is refused with exit 2 and the nearest command, not taken as an argument of serve', async () => {
+  const r = await drowse(['stauts']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n')[0], "drowse: unknown command 'stauts'. Did you mean 'status'?");
+  assert.doesNotMatch(r.stderr, /too many arguments/);
+});
+
+test('a word far from every command is refused with exit 2 and the list of commands', async () => {
+  const r = await drowse(['frobnicate', '--json']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^drowse: unknown command 'frobnicate'\. Commands: .*\bserve\b.*\bstatus\b/m);
+});
+
+test('serve stays the default command: options alone, -c with its file, still mean serve', async (t) => {
+  const dir = await tempDir(t);
+  // A file that does not parse: serve reports it and exits 2, which shows serve ran with that file.
+  const file = path.join(dir, 'status');
+  await fs.writeFile(file, 'services: [\n');
+  const r = await drowse(['-c', file]);
+  assert.equal(r.code, 2);
+  assert.doesNotMatch(r.stderr, /unknown command/);
+  assert.match(r.stderr, new RegExp(`problem\\(s\\) in ${file}`));
+});
+
+test('drowse status -c with a missing file fails naming the file instead of asking the default socket', async () => {
+  const r = await drowse(['status', '-c', '/nonexistent/drowse.yaml']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^\/nonexistent\/drowse\.yaml: file not found$/m);
+  assert.match(r.stderr, /control API/);
+  assert.doesNotMatch(r.stderr, /control\.sock/);
+});
+
+test('an HTTP entrypoint port in use ends in one line naming entrypoints.http and the address, exit 1', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const port = await freePort();
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port }, resolve));
+  t.after(() => void holder.close());
+  const { file } = await writeConfig(dir, port);
+
+  const r = await drowse(['serve', '-c', file]);
+
+  assert.equal(r.code, 1);
+  const lines = (r.stdout + r.stderr).trim().split('\n');
+  const last = JSON.parse(lines.at(-1) ?? '') as { level: number; msg: string };
+  assert.equal(last.level, 60, r.stdout + r.stderr);
+  assert.equal(last.msg, `entrypoints.http 127.0.0.1:${port} is already in use: stop what listens there or set entrypoints.http to a free address`);
+  assert.doesNotMatch(r.stdout + r.stderr, /"stack"|\n\s+at /, 'no stack trace for a port in use');
+});
+
+test('a TCP route port in use names services.NAME.tcp.listen and the address, exit 1', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const [port, tcpPort] = [await freePort(), await freePort()];
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen({ host: '127.0.0.1', port: tcpPort }, resolve));
+  t.after(() => void holder.close());
+  const { file } = await writeConfig(dir, port, `services:\n  db:\n    docker: { container: db }\n    tcp: { listen: "127.0.0.1:${tcpPort}", target: "127.0.0.1:1" }\n`);
+
+  const r = await drowse(['serve', '-c', file]);
+
+  assert.equal(r.code, 1);
+  const last = JSON.parse((r.stdout + r.stderr).trim().split('\n').at(-1) ?? '') as { msg: string };
+  assert.match(last.msg, new RegExp(`^services\\.db\\.tcp\\.listen 127\\.0\\.0\\.1:${tcpPort} is already in use`));
 });
