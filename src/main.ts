@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
 import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
-import { controlRequest, defaultControlSocket, type ControlTarget } from './control/index.ts';
+import { controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 import { unknownCommand } from './cli/index.ts';
 
@@ -33,6 +33,14 @@ async function serve(file: string | undefined): Promise<void> {
   for (const w of warnings) log.warn({ config: config.source }, `config warning: ${w}`);
   if (config.source === '(embedded default)') {
     log.info({}, 'no config file found (-c, $DROWSE_CONFIG, ./drowse.yaml, /etc/drowse/drowse.yaml): using the embedded default');
+  }
+  // Before anything binds: a second drowse on the same socket must not take it from the first.
+  const socket = controlSocketOf(config.control);
+  const taken = socket === undefined ? undefined : await ensureSocketFree(socket).then(() => undefined, (err: unknown) => err);
+  if (taken instanceof ControlSocketTakenError) {
+    log.fatal({ socket }, taken.message);
+    process.exitCode = EXIT_FAILURE;
+    return;
   }
   const daemon = new Daemon({ config, log, version });
   try {

@@ -1,5 +1,5 @@
 export { ControlServer, type ControlBackend, type ControlServerOptions } from './server.ts';
 export { controlRequest, ControlClientError, type ControlTarget } from './client.ts';
-export { defaultControlSocket } from './socket-path.ts';
+export { defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError } from './socket-path.ts';
 export { Metrics, type MetricsSnapshot } from './metrics.ts';
 export { ControlViews, type ControlViewParts } from './views.ts';

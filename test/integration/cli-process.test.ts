@@ -190,3 +190,82 @@ test('a TCP route port in use names services.NAME.tcp.listen and the address, ex
   const last = JSON.parse((r.stdout + r.stderr).trim().split('\n').at(-1) ?? '') as { msg: string };
   assert.match(last.msg, new RegExp(`^services\\.db\\.tcp\\.listen 127\\.0\\.0\\.1:${tcpPort} is already in use`));
 });
+
+/** The exit code, or 'still running' when the process has not exited within `ms`. */
+function exitWithin(r: Running, ms: number): Promise<number | null | 'still running'> {
+  return Promise.race([r.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), ms).unref())]);
+}
+
+/** Starts `drowse serve -c file` and waits until its control API listens. */
+async function serveUntilListening(t: { after(fn: () => void): void }, file: string): Promise<Running> {
+  const d = launch(t, process.execPath, [main, 'serve', '-c', file]);
+  await waitFor(() => d.output().includes('control API listening'), { timeoutMs: 15_000, message: 'drowse listening' });
+  return d;
+}
+
+test('a second drowse on the same control socket refuses to start, names the socket, and the first keeps it', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const { file, socket } = await writeConfig(dir, await freePort());
+  const first = await serveUntilListening(t, file);
+  const otherDir = path.join(dir, 'other');
+  await fs.mkdir(otherDir);
+  const secondPort = await freePort();
+  const second = await writeConfig(otherDir, secondPort);
+  await fs.writeFile(second.file, (await fs.readFile(second.file, 'utf8')).replace(second.socket, socket));
+
+  const r = launch(t, process.execPath, [main, 'serve', '-c', second.file]);
+  assert.equal(await exitWithin(r, 15_000), 1, r.output());
+  assert.ok(r.output().includes(`control socket ${socket}: a drowse is already running there`), r.output());
+  assert.ok(await canBind(secondPort), 'the second one bound nothing');
+  const status = await drowse(['status', '--json', '-c', file]);
+  assert.equal(status.code, 0, `the first still answers on its socket: ${status.stderr}`);
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited, 0);
+});
+
+test('a stale control socket from a killed drowse is replaced, and removed again at exit', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const { file, socket } = await writeConfig(dir, await freePort());
+  // A process that binds the socket and dies without removing it, as a crash or SIGKILL leaves it.
+  const dead = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await new Promise((resolve) => dead.once('exit', resolve));
+  assert.ok((await fs.lstat(socket)).isSocket(), 'a stale socket file is left');
+
+  const d = await serveUntilListening(t, file);
+  const status = await drowse(['status', '--json', '-c', file]);
+  assert.equal(status.code, 0, status.stderr);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+  await assert.rejects(fs.lstat(socket), { code: 'ENOENT' });
+});
+
+test('a drowse whose control socket was replaced by another leaves the other one in place at exit', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const { file, socket } = await writeConfig(dir, await freePort());
+  const first = await serveUntilListening(t, file);
+  // Someone removed the first one's socket and started another drowse there.
+  await fs.rm(socket);
+  const otherDir = path.join(dir, 'other');
+  await fs.mkdir(otherDir);
+  const second = await writeConfig(otherDir, await freePort());
+  await fs.writeFile(second.file, (await fs.readFile(second.file, 'utf8')).replace(second.socket, socket));
+  const other = await serveUntilListening(t, second.file);
+
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited, 0);
+
+  const status = await drowse(['status', '--json', '-c', second.file]);
+  assert.equal(status.code, 0, `the second drowse is still reachable: ${status.stderr}`);
+  other.child.kill('SIGTERM');
+  assert.equal(await other.exited, 0);
+});
+
+test('a control socket path taken by a file that is not a socket is refused, not replaced', { timeout: 60_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const { file, socket } = await writeConfig(dir, await freePort());
+  await fs.writeFile(socket, 'precious');
+  const r = launch(t, process.execPath, [main, 'serve', '-c', file]);
+  assert.equal(await exitWithin(r, 15_000), 1, r.output());
+  assert.ok(r.output().includes(`control socket ${socket}: there is a file there that is not a socket`), r.output());
+  assert.equal(await fs.readFile(socket, 'utf8'), 'precious');
+});
