@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
-import { createLogger, Redactor, errorMessage } from './kernel/index.ts';
-import { controlRequest, defaultControlSocket, probeHealth, type ControlTarget } from './control/index.ts';
+import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
+import { controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
+import { unknownCommand } from './cli/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -13,29 +14,41 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 const EXIT_FAILURE = 1;
 const EXIT_INVALID = 2;
 
-async function configOrExit(file: string | undefined): Promise<DrowseConfig> {
+/** The config, or every problem printed and exit 2. Warnings are returned: serve logs them, check prints them. */
+async function configOrExit(file: string | undefined): Promise<{ config: DrowseConfig; warnings: readonly string[] }> {
   const result = await loadConfig(file === undefined ? {} : { file });
   if (!result.ok) {
     for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
     process.stderr.write(`drowse: ${result.problems.length} problem(s) in ${result.source}\n`);
     process.exit(EXIT_INVALID);
   }
-  for (const w of result.warnings) process.stderr.write(`drowse: warning: ${w}\n`);
-  return result.config;
+  return { config: result.config, warnings: result.warnings };
 }
 
 async function serve(file: string | undefined): Promise<void> {
-  const config = await configOrExit(file);
+  const { config, warnings } = await configOrExit(file);
   // Secrets can reach a log line by any road (a probe URL in an error, say), so whole lines are redacted.
   const log = createLogger(config.log, undefined, new Redactor(config.secrets ?? []));
+  // Into the log, not onto stderr as text: a collector reading JSON lines must not meet a plain one.
+  for (const w of warnings) log.warn({ config: config.source }, `config warning: ${w}`);
   if (config.source === '(embedded default)') {
     log.info({}, 'no config file found (-c, $DROWSE_CONFIG, ./drowse.yaml, /etc/drowse/drowse.yaml): using the embedded default');
+  }
+  // Before anything binds: a second drowse on the same socket must not take it from the first.
+  const socket = controlSocketOf(config.control);
+  const taken = socket === undefined ? undefined : await ensureSocketFree(socket).then(() => undefined, (err: unknown) => err);
+  if (taken instanceof ControlSocketTakenError) {
+    log.fatal({ socket }, taken.message);
+    process.exitCode = EXIT_FAILURE;
+    return;
   }
   const daemon = new Daemon({ config, log, version });
   try {
     await daemon.start();
   } catch (err) {
-    log.fatal({ err }, 'drowse could not start');
+    // An address in use is the user's to fix in the config: one line naming the key, no stack.
+    if (err instanceof ListenError) log.fatal({ key: err.key, address: err.address, code: err.code }, err.message);
+    else log.fatal({ err }, 'drowse could not start');
     process.exitCode = EXIT_FAILURE;
     return;
   }
@@ -57,14 +70,21 @@ async function serve(file: string | undefined): Promise<void> {
 }
 
 async function check(file: string | undefined): Promise<void> {
-  const config = await configOrExit(file);
+  const { config, warnings } = await configOrExit(file);
+  for (const w of warnings) process.stderr.write(`drowse: warning: ${w}\n`);
   const names = config.services.map((s) => s.name).join(', ') || 'none';
   process.stdout.write(`${config.source}: ok (${config.services.length} service(s): ${names})\n`);
 }
 
 async function controlTarget(file: string | undefined): Promise<ControlTarget> {
   const result = await loadConfig(file === undefined ? {} : { file });
-  const c = result.ok ? result.config.control : {};
+  if (!result.ok) {
+    // Falling back to the default socket would ask some other drowse, or none, and hide the typo.
+    for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`drowse: cannot find the control API: ${result.problems.length} problem(s) in ${result.source}\n`);
+    process.exit(EXIT_INVALID);
+  }
+  const c = result.config.control;
   const listen = c.listen ? parseHostPort(c.listen) : undefined;
   if (listen) return { listen, ...(c.token ? { token: c.token } : {}) };
   return { socket: c.socket ?? defaultControlSocket() };
@@ -133,6 +153,11 @@ program
   .option('-c, --config <file>', 'config file (to find the control API)')
   .action(async (o: { config?: string }) => health(o.config));
 
+const unknown = unknownCommand(program, process.argv.slice(2));
+if (unknown !== undefined) {
+  process.stderr.write(`drowse: ${unknown}\n`);
+  process.exit(EXIT_INVALID);
+}
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`drowse: ${errorMessage(err)}\n`);
   process.exit(EXIT_FAILURE);

@@ -12,3 +12,4 @@ export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } 
 export { DependencyGraph, findCycles, type GraphNode } from './graph.ts';
 export { servicesFromLabels, isEnabled, ENABLE_LABEL, LABEL_PREFIX, type LabelledWorkload, type LabelService, type Reach } from './labels.ts';
 export { withDiscovered, type DiscoveredConfig, type UnavailableService } from './discovered.ts';
+export { closest } from './suggest.ts';

@@ -38,11 +38,19 @@ test('every default of defaults: is declared', () => {
   const d = (key: string) => prop(schema, 'defaults', key).default;
   assert.deepEqual(
     ['idle_timeout', 'wake_timeout', 'stop_method', 'stop_signal', 'stop_timeout', 'loading_page'].map(d),
-    ['15m', '2m', 'stop', 'SIGTERM', '30s', true],
+    ['15m', '2m', 'stop', 'SIGTERM', '10s', true],
   );
   assert.deepEqual(prop(schema, 'defaults', 'wake_filter', 'builtin_deny').default, true);
   assert.deepEqual(prop(schema, 'defaults', 'wake_filter', 'deny').default, []);
   assert.deepEqual(prop(schema, 'defaults', 'wake_filter', 'allow').default, []);
+});
+
+test('stop_signal is described as what stop sends first, and kill as always SIGKILL', () => {
+  for (const d of [prop(schema, 'defaults', 'stop_signal').description, prop(SERVICE, 'stop_signal').description]) {
+    assert.match(d ?? '', /stop_method stop/);
+    assert.doesNotMatch(d ?? '', /stop or kill/, 'stop_method kill never sends stop_signal');
+    assert.match(d ?? '', /kill sends SIGKILL/);
+  }
 });
 
 test('every default of the limits block is declared, and max_connections has none', () => {

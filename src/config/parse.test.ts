@@ -43,7 +43,8 @@ test('a service inherits built-in defaults for every key it does not set', () =>
     wakeTimeoutMs: 2 * 60_000,
     stopMethod: 'stop',
     stopSignal: 'SIGTERM',
-    stopTimeoutMs: 30_000,
+    // Docker's own default for docker stop: an app that ignores SIGTERM costs 10 s, not 30.
+    stopTimeoutMs: 10_000,
     dependsOn: [],
     loadingPage: true,
     wakeFilter: { deny: BUILTIN_WAKE_DENY.map((d) => d.toLowerCase()), allow: [] },

@@ -259,7 +259,7 @@ const service = z
     idle_timeout: duration('Sleep after this long without activity. Default: defaults.idle_timeout.').optional(),
     wake_timeout: duration('Give up waking after this long (held requests then get 503). Default: defaults.wake_timeout.', { max: '1h' }).optional(),
     stop_method: stopMethod.optional().describe('How the workload is put to sleep: stop | pause | kill. Default: defaults.stop_method.'),
-    stop_signal: stopSignal.optional().describe('Signal sent by stop_method stop or kill, e.g. SIGTERM. Default: defaults.stop_signal.'),
+    stop_signal: stopSignal.optional().describe('Signal stop_method stop sends first, e.g. SIGTERM (SIGKILL follows after stop_timeout); kill sends SIGKILL at once and pause sends none. Default: defaults.stop_signal.'),
     stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing. Default: defaults.stop_timeout.', { max: '1h' }).optional(),
     start_endpoint: z
       .union([startPath, z.array(startPath).min(1, 'list at least one path')], { error: 'expected a path or a list of paths' })
@@ -324,8 +324,9 @@ export const configSchema = z
         idle_timeout: duration('Sleep after this long without activity.').default('15m'),
         wake_timeout: duration('Give up waking after this long; held requests then get 503.', { max: '1h' }).default(DEFAULT_WAKE_TIMEOUT),
         stop_method: stopMethod.default('stop').describe('How workloads are put to sleep: stop | pause | kill.'),
-        stop_signal: stopSignal.default('SIGTERM').describe('Signal sent by stop_method stop or kill.'),
-        stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.', { max: '1h' }).default('30s'),
+        stop_signal: stopSignal.default('SIGTERM').describe('Signal stop_method stop sends first (SIGKILL follows after stop_timeout); kill sends SIGKILL at once and pause sends none.'),
+        // Docker's own default for `docker stop`: what users expect, and an app that ignores SIGTERM as PID 1 costs 10 s.
+        stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.', { max: '1h' }).default('10s'),
         loading_page: flag()
           .default(true)
           .describe('Browsers opening a sleeping service get a live loading page; false holds them like API clients.'),

@@ -71,3 +71,42 @@ test('a failed wake is answered with its kind and the chain of causes down to th
   assert.deepEqual(failureBody(err), { error: 'service "web": wake failed', code: 'provider_unreachable', causes: ['docker provider "local": start', 'connect ENOENT /var/run/docker.sock'] });
   assert.deepEqual(failureBody('plain'), { error: 'plain' });
 });
+
+async function socketDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-control-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  return path.join(dir, 'control.sock');
+}
+
+function health(socket: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath: socket, path: '/health', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+test('a second server on a socket a live drowse answers on is refused, and the first keeps answering', { timeout: 10_000 }, async (t) => {
+  const socket = await socketDir(t);
+  const first = new ControlServer({ socket, backend, log });
+  await first.start();
+  t.after(() => first.stop());
+  const second = new ControlServer({ socket, backend, log });
+  await assert.rejects(second.start(), { name: 'ControlSocketTakenError', message: `control socket ${socket}: a drowse is already running there (it answered); stop it first, or give this one its own control.socket` });
+  await second.stop();
+  assert.equal(await health(socket), 200);
+});
+
+test('stop removes the socket it created, and leaves one another server put in its place', { timeout: 10_000 }, async (t) => {
+  const socket = await socketDir(t);
+  const first = new ControlServer({ socket, backend, log });
+  await first.start();
+  await fs.rm(socket);
+  const second = new ControlServer({ socket, backend, log });
+  await second.start();
+  await first.stop();
+  assert.equal(await health(socket), 200, "the second server's socket is still there");
+  await second.stop();
+  await assert.rejects(fs.lstat(socket), { code: 'ENOENT' });
+});

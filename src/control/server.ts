@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { errorMessage, listening, type Logger } from '../kernel/index.ts';
+import { ensureSocketFree, socketIdentity, type SocketIdentity } from './socket-path.ts';
 
 /** What the control API needs from the daemon. */
 export interface ControlBackend {
@@ -34,6 +35,8 @@ export interface ControlServerOptions {
 export class ControlServer {
   private readonly opts: ControlServerOptions;
   private server: http.Server | undefined;
+  /** The socket file this server put in place: only that one is removed at stop. */
+  private created: SocketIdentity | undefined;
 
   constructor(opts: ControlServerOptions) {
     if (opts.listen && !opts.token) throw new Error('control API: a TCP listener requires a token');
@@ -47,29 +50,44 @@ export class ControlServer {
     return this.opts.socket ?? '';
   }
 
-  /** Binds the socket or port. A stale socket file from a crashed run is replaced. */
+  /**
+   * Binds the socket or port. A stale socket file from a crashed run is replaced; a socket a live
+   * process answers on is not (ControlSocketTakenError), nor a path that is not a socket.
+   */
   async start(): Promise<void> {
     const server = http.createServer((req, res) => void this.handle(req, res));
     this.server = server;
     if (this.opts.listen) {
       server.listen({ host: this.opts.listen.host, port: this.opts.listen.port });
     } else if (this.opts.socket) {
-      await listenPrivately(server, this.opts.socket);
+      try {
+        this.created = await listenPrivately(server, this.opts.socket);
+      } catch (err) {
+        this.server = undefined;
+        throw err;
+      }
     } else {
       throw new Error('control API: neither socket nor listen is set');
     }
-    if (this.opts.listen) await listening(server);
+    if (this.opts.listen) await listening(server, { key: 'control.listen', ...this.opts.listen });
     this.opts.log.info({ address: this.where() }, 'control API listening');
   }
 
-  /** Closes the listener and removes the socket file. Idempotent. */
+  /** Closes the listener and removes the socket file if it is still the one it created. Idempotent. */
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (!this.opts.listen && this.opts.socket) await fs.rm(this.opts.socket, { force: true }).catch(() => undefined);
+    const created = this.created;
+    this.created = undefined;
+    if (!this.opts.socket || !created) return;
+    // Another drowse may have put its own socket here since (after ours was removed by hand):
+    // removing that one would leave it unreachable.
+    const now = await socketIdentity(this.opts.socket);
+    if (now && now.dev === created.dev && now.ino === created.ino) await fs.rm(this.opts.socket, { force: true }).catch(() => undefined);
+    else this.opts.log.debug({ socket: this.opts.socket }, 'control socket is no longer ours; left in place');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -146,7 +164,7 @@ function authorized(header: string | undefined, token: string): boolean {
  * 0777 less the umask, so binding at the final path would leave a window (under umask 000,
  * world-writable) before chmod; process.umask would change it for every thread of the process.
  */
-async function listenPrivately(server: http.Server, socket: string): Promise<void> {
+async function listenPrivately(server: http.Server, socket: string): Promise<SocketIdentity | undefined> {
   const dir = path.dirname(socket);
   await fs.mkdir(dir, { recursive: true, mode: 0o750 });
   const staging = await fs.mkdtemp(path.join(dir, '.control-'));
@@ -155,8 +173,14 @@ async function listenPrivately(server: http.Server, socket: string): Promise<voi
     server.listen(temp);
     await listening(server);
     await fs.chmod(temp, 0o660);
+    // Asked right before the rename, so the window in which another drowse could bind it stays small.
+    await ensureSocketFree(socket);
     // rename(2) replaces a stale socket from a crashed run atomically.
     await fs.rename(temp, socket);
+    return await socketIdentity(socket);
+  } catch (err) {
+    server.close();
+    throw err;
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }

@@ -5,4 +5,4 @@ export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, t
 export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
 export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';
-export { listening } from './listen.ts';
+export { listening, ListenError, type ListenSite } from './listen.ts';

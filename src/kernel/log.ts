@@ -24,7 +24,10 @@ export function createLogger(opts: LogOptions, destination?: NodeJS.WritableStre
     const transport = pino.transport({ target: 'pino-pretty', options: { colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' } });
     return pino(base, transport);
   }
-  return destination ? pino(base, destination as pino.DestinationStream) : pino(base);
+  // Synchronous: pino's asynchronous stdout lets fatal (which flushes at once) and the flush at
+  // exit overtake a write still in flight, so the last lines, the ones that say why drowse
+  // stopped, came out of order. drowse logs events, not every request: the cost is small.
+  return pino(base, destination ? (destination as pino.DestinationStream) : pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger that writes nothing, for tests that do not read logs. */

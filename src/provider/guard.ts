@@ -14,9 +14,10 @@ export function guardedByLabels(provider: Provider, discovery: Pick<Discovery, '
   const refused = (ref: WorkloadRef, op: string) =>
     new ProviderError({ kind: provider.kind, provider: provider.name, op, ref: ref.id, reason: 'not_found', detail: 'the container no longer has drowse.enable=true; drowse leaves it alone' });
   /** Sleeping a container that is no longer drowse's: leave it as it is, and say so once per attempt. */
-  const leave = async (ref: WorkloadRef, op: string, act: () => Promise<void>) => {
+  const leave = async <T>(ref: WorkloadRef, op: string, act: () => Promise<T>): Promise<T | undefined> => {
     if (await discovery.stillEnabled(ref.id)) return act();
     log.info({ provider: provider.name, workload: ref.id, op }, 'container no longer has drowse.enable=true; left as it is');
+    return undefined;
   };
   return {
     name: provider.name,
@@ -27,12 +28,12 @@ export function guardedByLabels(provider: Provider, discovery: Pick<Discovery, '
       return provider.start(ref, signal);
     },
     stop: (ref, opts: StopOptions) => leave(ref, 'stop', () => provider.stop(ref, opts)),
-    pause: (ref) => leave(ref, 'pause', () => provider.pause(ref)),
+    pause: async (ref) => void (await leave(ref, 'pause', () => provider.pause(ref))),
     unpause: async (ref) => {
       if (!(await discovery.stillEnabled(ref.id))) throw refused(ref, 'unpause');
       return provider.unpause(ref);
     },
-    kill: (ref, signal) => leave(ref, 'kill', () => provider.kill(ref, signal)),
+    kill: async (ref, signal) => void (await leave(ref, 'kill', () => provider.kill(ref, signal))),
     ...(provider.list ? { list: provider.list.bind(provider) } : {}),
     ...(provider.exec ? { exec: provider.exec.bind(provider) } : {}),
   };

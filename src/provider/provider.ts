@@ -39,6 +39,12 @@ export interface StopOptions {
   readonly timeoutMs: number;
 }
 
+/** How a graceful stop ended, for backends that can tell. */
+export interface StopReport {
+  /** The grace period ran out and the workload had to be killed (it ignored the signal). */
+  readonly killed: boolean;
+}
+
 /** A backend that can start and stop workloads. Every method resolves when the backend has done it. */
 export interface Provider {
   readonly name: string;
@@ -47,8 +53,11 @@ export interface Provider {
   status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus>;
   /** Starts a stopped workload; starting a running one succeeds (idempotent). */
   start(ref: WorkloadRef, signal?: AbortSignal): Promise<void>;
-  /** Graceful stop: signal, then kill after the grace period; stopping a stopped one succeeds. */
-  stop(ref: WorkloadRef, opts: StopOptions): Promise<void>;
+  /**
+   * Graceful stop: signal, then kill after the grace period; stopping a stopped one succeeds.
+   * Says whether it had to kill, when the backend can tell (void when it cannot).
+   */
+  stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport | void>;
   pause(ref: WorkloadRef): Promise<void>;
   unpause(ref: WorkloadRef): Promise<void>;
   kill(ref: WorkloadRef, signal: string): Promise<void>;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe } from '../loading/index.ts';
 import type { Provider, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
-import { silentLogger } from '../kernel/index.ts';
+import { createLogger, silentLogger } from '../kernel/index.ts';
 import { ManualClock } from '../../test/helpers/fakes/index.ts';
 import { Service } from './service.ts';
 import type { WakeFailedError } from './errors.ts';
@@ -23,6 +23,8 @@ class ScriptedProvider implements Provider {
   gate: Promise<void> = Promise.resolve();
   stopGate: Promise<void> = Promise.resolve();
   failStop = false;
+  /** What the next stop reports: whether the grace period ran out and the workload was killed. */
+  killed = false;
   async status(): Promise<WorkloadStatus> {
     return { state: this.state };
   }
@@ -36,6 +38,7 @@ class ScriptedProvider implements Provider {
     await this.stopGate;
     if (this.failStop) throw new Error('engine said no');
     this.state = 'stopped';
+    return { killed: this.killed };
   }
   async pause() {
     this.calls.push('pause');
@@ -328,4 +331,36 @@ test('an idle timeout of 30 days keeps the service awake instead of overflowing 
   assert.deepEqual(provider.calls, ['start'], 'no stop');
   assert.ok(Date.parse(service.status().sleeps_at ?? '') - Date.now() > 29 * 24 * 3_600_000);
   service.stop();
+});
+
+test('a stop that had to kill is logged once at warn and shown as last_stop in the status, not the public one', async () => {
+  const clock = new ManualClock();
+  const provider = new ScriptedProvider();
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger({ level: 'info', format: 'json' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) } as unknown as NodeJS.WritableStream);
+  const service = new Service({ config: config({ idleTimeoutMs: 10 }), provider, ref: { provider: 'fake', id: WORKLOAD }, readiness: async () => undefined, log, clock, poll: { initialMs: 1, maxMs: 1, factor: 1 } });
+  await service.whenReady();
+  provider.killed = true;
+  let finishStop!: () => void;
+  provider.stopGate = new Promise((r) => (finishStop = r));
+  await clock.advance(10);
+  await clock.advance(5_000);
+  finishStop();
+  await settle();
+  assert.equal(service.state, 'asleep');
+
+  const warns = lines.filter((l) => l.level === 40);
+  assert.equal(warns.length, 1, JSON.stringify(warns));
+  assert.equal(warns[0]?.service, 'app');
+  assert.equal(warns[0]?.msg, 'stop had to kill: app did not exit within stop_timeout (5s) of SIGTERM');
+  assert.deepEqual(service.status().last_stop, { at: new Date(clock.now()).toISOString(), method: 'stop', took_ms: 5_000, killed: true });
+  assert.equal('last_stop' in service.publicStatus(), false, 'how a stop ended is for the operator');
+
+  provider.killed = false;
+  provider.stopGate = Promise.resolve();
+  await service.whenReady();
+  await clock.advance(10);
+  await settle();
+  assert.equal(service.status().last_stop?.killed, false);
+  assert.equal(lines.filter((l) => l.level === 40).length, 1, 'a stop that did not kill says nothing at warn');
 });

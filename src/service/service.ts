@@ -5,7 +5,7 @@
 import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import { formatHostPort, type ServiceConfig } from '../config/index.ts';
 import { LivenessMonitor, type Probe, type PollOptions } from '../health/index.ts';
-import { systemClock, type Clock, type Logger } from '../kernel/index.ts';
+import { formatDuration, systemClock, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, backoffMs, defaultWakeBackoff, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot, type WakeBackoff } from './state.ts';
 import { WakeFailedError } from './errors.ts';
 import { IdleTimer } from './idle.ts';
@@ -14,7 +14,7 @@ import { runWake, type CheckKind, type WakeStep } from './wake.ts';
 import { runStop } from './stop.ts';
 import { ServiceEvents } from './events.ts';
 import type { WakeEventFields, WakeEventListener, WakeEventType } from './events.ts';
-import type { PublicServiceStatus, ServiceStatus } from './status.ts';
+import type { LastStop, PublicServiceStatus, ServiceStatus } from './status.ts';
 
 export type { PublicServiceStatus, ServiceStatus } from './status.ts';
 
@@ -63,6 +63,7 @@ export class Service {
   private readonly events: ServiceEvents;
   private wakes = 0;
   private lastWakeMs: number | undefined;
+  private lastStop: LastStop | undefined;
   private dependencies: readonly Dependency[] = [];
   private dependents: readonly Dependency[] = [];
   /** The check chosen at the last wake; liveness reuses it. */
@@ -278,6 +279,7 @@ export class Service {
       ...(this.idle.sleepsAt === undefined ? {} : { sleeps_at: iso(this.idle.sleepsAt) }),
       wakes: this.wakes,
       ...(this.lastWakeMs === undefined ? {} : { last_wake_ms: this.lastWakeMs }),
+      ...(this.lastStop === undefined ? {} : { last_stop: this.lastStop }),
       ...(this.checkKind === undefined ? {} : { check: this.checkKind }),
       ...(this.liveness ? { health: this.liveness.status() } : {}),
     };
@@ -392,6 +394,7 @@ export class Service {
   }
 
   private async stopOnce(reason: SleepReason): Promise<void> {
+    const started = this.clock.now();
     const outcome = await runStop({
       service: this.name,
       provider: this.opts.provider,
@@ -402,7 +405,13 @@ export class Service {
       lifetime: this.lifetime.signal,
     }, reason);
     if (outcome.ok) {
-      this.log.info({ phase: 'stop', method: outcome.method, reason }, 'service put to sleep');
+      const tookMs = Math.round(this.clock.now() - started);
+      this.lastStop = { at: new Date(this.clock.now()).toISOString(), method: outcome.method, took_ms: tookMs, ...(outcome.killed === undefined ? {} : { killed: outcome.killed }) };
+      // Worth a warn: every sleep of this app costs the whole stop_timeout, and requests wait it out.
+      if (outcome.killed) {
+        this.log.warn({ phase: 'stop', took_ms: tookMs, stop_timeout_ms: this.config.stopTimeoutMs, signal: this.config.stopSignal }, `stop had to kill: ${this.name} did not exit within stop_timeout (${formatDuration(this.config.stopTimeoutMs)}) of ${this.config.stopSignal}`);
+      }
+      this.log.info({ phase: 'stop', method: outcome.method, reason, took_ms: tookMs }, 'service put to sleep');
       this.dispatch({ type: 'stop_succeeded' });
       return;
     }

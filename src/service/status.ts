@@ -15,6 +15,15 @@ export interface PublicServiceStatus {
   readonly last_wake_ms?: number;
 }
 
+/** How the last stop ended: for the operator, who learns from it that an app ignores its stop signal. */
+export interface LastStop {
+  readonly at: string;
+  readonly method: 'stop' | 'pause' | 'kill';
+  readonly took_ms: number;
+  /** stop_timeout ran out and the workload was killed; absent when the provider cannot tell. */
+  readonly killed?: boolean;
+}
+
 /** What /status shows for one service. */
 export interface ServiceStatus {
   readonly name: string;
@@ -39,6 +48,7 @@ export interface ServiceStatus {
   readonly sleeps_at?: string;
   readonly wakes: number;
   readonly last_wake_ms?: number;
+  readonly last_stop?: LastStop;
   /** Which check decides readiness: the configured or default probe, or the workload's own HEALTHCHECK. */
   readonly check?: CheckKind;
   /** Liveness while awake, when health is configured. */

@@ -19,9 +19,9 @@ export interface StopDeps {
   readonly lifetime: AbortSignal;
 }
 
-/** How a stop ended. */
+/** How a stop ended. `killed`: the grace period ran out and the workload was killed (when the provider can tell). */
 export type StopOutcome =
-  | { readonly ok: true; readonly method: StopMethod }
+  | { readonly ok: true; readonly method: StopMethod; readonly killed?: boolean }
   | { readonly ok: false; readonly method: StopMethod; readonly failure: Failure; readonly cause: unknown }
   | { readonly ok: false; readonly abandoned: true };
 
@@ -32,9 +32,12 @@ export async function runStop(deps: StopDeps, reason: SleepReason): Promise<Stop
   try {
     // Only a running workload can be paused; one that already exited is asleep as it is.
     const current = await provider.status(ref, deps.lifetime);
+    if (current.state === 'running' && method === 'stop') {
+      const report = await provider.stop(ref, { signal: deps.signal, timeoutMs: deps.timeoutMs });
+      return report ? { ok: true, method, killed: report.killed } : { ok: true, method };
+    }
     if (current.state === 'running') {
-      if (method === 'stop') await provider.stop(ref, { signal: deps.signal, timeoutMs: deps.timeoutMs });
-      else if (method === 'pause') await provider.pause(ref);
+      if (method === 'pause') await provider.pause(ref);
       else await provider.kill(ref, 'SIGKILL');
     }
     return { ok: true, method };

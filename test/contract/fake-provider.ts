@@ -4,7 +4,7 @@
  * test that passes against it asks nothing of a backend that a real one would not do.
  */
 import { constants } from 'node:os';
-import { ProviderError, type Provider, type ProviderErrorReason, type StopOptions, type WorkloadRef, type WorkloadState, type WorkloadStatus } from '../../src/provider/index.ts';
+import { ProviderError, type Provider, type ProviderErrorReason, type StopOptions, type StopReport, type WorkloadRef, type WorkloadState, type WorkloadStatus } from '../../src/provider/index.ts';
 import { FakeFeed } from './fake-feed.ts';
 
 /** How one fake workload behaves. */
@@ -94,14 +94,16 @@ export class FakeProvider implements Provider {
     }
   }
 
-  async stop(ref: WorkloadRef, opts: StopOptions): Promise<void> {
+  async stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport> {
     const w = this.#act('stop', ref);
-    if (w.state === 'stopped') return;
+    if (w.state === 'stopped') return { killed: false };
     if (w.opts.ignoresSigterm && opts.signal === 'SIGTERM') {
       await new Promise((r) => setTimeout(r, opts.timeoutMs));
-      return this.#exit(w, 'SIGKILL');
+      this.#exit(w, 'SIGKILL');
+      return { killed: true };
     }
     this.#exit(w, opts.signal);
+    return { killed: false };
   }
 
   async pause(ref: WorkloadRef): Promise<void> {

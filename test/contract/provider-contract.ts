@@ -74,8 +74,9 @@ const cases: [name: string, run: Case][] = [
     await h.provider.start(ref);
     await h.ready(ref);
     const started = Date.now();
-    await h.provider.stop(ref, { signal: 'SIGTERM', timeoutMs: 10_000 });
+    const report = await h.provider.stop(ref, { signal: 'SIGTERM', timeoutMs: 10_000 });
     assert.ok(Date.now() - started < 8000, `took ${Date.now() - started}ms`);
+    assert.deepEqual(report, { killed: false }, 'it exited on the signal: nothing had to be killed');
     const status = await h.provider.status(ref);
     assert.equal(status.state, 'stopped');
     if (h.signals) assert.equal(status.exitCode, 143, 'exited on SIGTERM (128+15)');
@@ -85,8 +86,9 @@ const cases: [name: string, run: Case][] = [
     const ref = await h.workload(t, { ignoresSigterm: true });
     await h.provider.start(ref);
     const started = Date.now();
-    await h.provider.stop(ref, { signal: 'SIGTERM', timeoutMs: 1500 });
+    const report = await h.provider.stop(ref, { signal: 'SIGTERM', timeoutMs: 1500 });
     const elapsed = Date.now() - started;
+    assert.deepEqual(report, { killed: true }, 'the stop says it had to kill');
     assert.ok(elapsed >= 1000, `waited out the grace period (took ${elapsed}ms)`);
     assert.ok(elapsed < 15_000, `then killed it (took ${elapsed}ms)`);
     const status = await h.provider.status(ref);

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Container } from 'dockerode';
 import type { Logger } from '../../kernel/index.ts';
 import { PassThrough } from 'node:stream';
-import type { ExecResult, Provider, StopOptions, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
+import type { ExecResult, Provider, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
 import { createDockerClient, type DockerConnectionOptions } from './client.ts';
 import { dockerProviderError, statusCodeOf, toProviderError, type CallSite } from './errors.ts';
 import { couldBeIdPrefix, isNamed, sameSignal, signalNumber, statusFromInspect, stopTakesSignal } from './inspect.ts';
@@ -27,6 +27,8 @@ const CONFLICT = 409;
  */
 const MAYBE_ALREADY = new Set([CONFLICT, 500]);
 const SIGKILL = signalNumber('SIGKILL');
+/** What a process killed by SIGKILL exits with, as Docker records it: 128 + 9. */
+const EXIT_SIGKILL = 137;
 
 /**
  * The Provider for one Docker engine. A ref's id is the container name. Every call runs under a
@@ -70,23 +72,24 @@ export class DockerProvider implements Provider {
    * kill it — stop rather than a bare SIGKILL, because stop also tells Docker's restart policy
    * that the exit was intended.
    */
-  async stop(ref: WorkloadRef, opts: StopOptions): Promise<void> {
+  async stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport> {
     const graceMs = Math.max(0, opts.timeoutMs);
     // The engine holds the stop request open for the whole grace period: the deadline must outlast it.
-    await this.#call('stop', ref, graceMs + this.#callTimeoutMs, undefined, async (s) => {
+    return this.#call('stop', ref, graceMs + this.#callTimeoutMs, undefined, async (s) => {
       const container = await this.#container(ref, 'stop', s);
       const t = Math.ceil(graceMs / 1000);
+      const started = performance.now();
       if (stopTakesSignal(await this.#api(s))) {
-        await alreadyDone(container.stop({ t, signal: opts.signal, abortSignal: s }));
-        return;
+        const stopped = await alreadyDone(container.stop({ t, signal: opts.signal, abortSignal: s }));
+        return { killed: stopped && (await this.#killedAfterGrace(ref, performance.now() - started, t * 1000, s)) };
       }
       const info = await container.inspect({ abortSignal: s });
-      if (!info.State.Running) return;
+      if (!info.State.Running) return { killed: false };
       // @types/dockerode leaves StopSignal out of the inspect type; the engine sends it when the image or run set one.
       const own = (info.Config as { StopSignal?: string }).StopSignal || 'SIGTERM';
       if (sameSignal(opts.signal, own)) {
-        await alreadyDone(container.stop({ t, abortSignal: s }));
-        return;
+        const stopped = await alreadyDone(container.stop({ t, abortSignal: s }));
+        return { killed: stopped && (await this.#killedAfterGrace(ref, performance.now() - started, t * 1000, s)) };
       }
       // A frozen process cannot act on a signal; docker stop unpauses first for the same reason.
       if (info.State.Paused) await this.#orAlready(container.unpause({ abortSignal: s }), ref, s, (st) => st.state !== 'paused');
@@ -95,13 +98,26 @@ export class DockerProvider implements Provider {
       } catch (err) {
         if (statusCodeOf(err) !== CONFLICT) throw err; // 409: it exited on its own meanwhile
       }
-      await waitNotRunning(container, graceMs, s);
+      const exited = await waitNotRunning(container, graceMs, s);
       try {
         await alreadyDone(container.stop({ t: 0, abortSignal: s }));
       } catch (err) {
         if (statusCodeOf(err) !== 404) throw err; // removed on exit (--rm)
       }
+      // Still running when the grace period ended: the stop with t=0 just killed it.
+      return { killed: !exited };
     });
+  }
+
+  /**
+   * Whether `docker stop` had to kill: the engine does not say, so it is read from the result. The
+   * process ended by SIGKILL (exit 137, not the OOM killer) and only once the grace period was over;
+   * an earlier 137 was the app's own doing, or stop_signal was SIGKILL.
+   */
+  async #killedAfterGrace(ref: WorkloadRef, elapsedMs: number, graceMs: number, signal: AbortSignal): Promise<boolean> {
+    if (elapsedMs < graceMs) return false;
+    const info = await this.#inspect(ref.id, signal).catch(() => undefined);
+    return info !== undefined && info.State.ExitCode === EXIT_SIGKILL && !info.State.OOMKilled;
   }
 
   async pause(ref: WorkloadRef): Promise<void> {
@@ -262,22 +278,26 @@ export class DockerProvider implements Provider {
   }
 }
 
-/** Awaits a start or stop, where 304 means the work was already done. */
-async function alreadyDone(call: Promise<unknown>): Promise<void> {
+/** Awaits a start or stop, where 304 means the work was already done; true when this call did it. */
+async function alreadyDone(call: Promise<unknown>): Promise<boolean> {
   try {
     await call;
+    return true;
   } catch (err) {
     if (statusCodeOf(err) !== NOT_MODIFIED) throw err;
+    return false;
   }
 }
 
-/** Resolves when the container is not running, or when `ms` has passed (no error then). */
-async function waitNotRunning(container: Container, ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves true when the container is not running, false when `ms` passed first (no error then). */
+async function waitNotRunning(container: Container, ms: number, signal: AbortSignal): Promise<boolean> {
   const grace = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, ms))]);
   try {
     await container.wait({ condition: 'not-running', abortSignal: grace });
+    return true;
   } catch (err) {
-    if (statusCodeOf(err) === 404) return; // removed on exit (--rm): down is down
+    if (statusCodeOf(err) === 404) return true; // removed on exit (--rm): down is down
     if (signal.aborted || !grace.aborted) throw err;
+    return false;
   }
 }

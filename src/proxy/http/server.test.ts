@@ -374,7 +374,8 @@ test('address() before start and a port in use are clear errors', async (t) => {
   assert.throws(() => ep.address(), /http entrypoint: not listening/);
   const { port } = await entrypoint(t, []);
   const second = new HttpEntrypoint({ host: '127.0.0.1', port, routes: [], site: new FakeSite(), log: silentLogger() });
-  await assert.rejects(second.start(), /EADDRINUSE/);
+  // Named as the config names it, so the user knows which key to change.
+  await assert.rejects(second.start(), { name: 'ListenError', code: 'EADDRINUSE', message: `entrypoints.http 127.0.0.1:${port} is already in use: stop what listens there or set entrypoints.http to a free address` });
   await second.stop();
 });
 

@@ -55,6 +55,8 @@ export interface HttpEntrypointOptions {
   readonly site: DrowseSite;
   readonly log: Logger;
   readonly limits?: Partial<HttpLimits>;
+  /** The config key that set the address, named when it cannot be bound; `entrypoints.http` unless told. */
+  readonly configKey?: string;
 }
 
 /** What one client, or all of them, may hold on the entrypoint. */
@@ -160,7 +162,7 @@ export class HttpEntrypoint {
     });
     this.server = server;
     server.listen({ host: this.opts.host || undefined, port: this.opts.port });
-    await listening(server);
+    await listening(server, { key: this.opts.configKey ?? 'entrypoints.http', host: this.opts.host, port: this.opts.port });
     this.log.info({ address: this.address() }, 'http entrypoint listening');
   }
 

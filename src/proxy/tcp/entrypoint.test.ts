@@ -258,7 +258,7 @@ test('a listen address in use is refused at start', async (t) => {
   const up = await echoServer(t);
   const first = await entrypoint(t, new FakeService(), up.port);
   const second = new TcpEntrypoint({ listen: { host: '127.0.0.1', port: first.address().port }, target: { host: '127.0.0.1', port: up.port }, service: new FakeService(), wakeTimeoutMs: 5000, maxHeld: 10, openKeepsAwake: true, log: silentLogger() });
-  await assert.rejects(second.start(), /EADDRINUSE/);
+  await assert.rejects(second.start(), { name: 'ListenError', code: 'EADDRINUSE', message: new RegExp(`^services\\.db\\.tcp\\.listen 127\\.0\\.0\\.1:${first.address().port} is already in use`) });
 });
 
 test('a client that sends and half-closes still gets the whole answer', async (t) => {

@@ -74,10 +74,11 @@ export class TcpEntrypoint {
     // order and a slow wake pushes back on the client through TCP itself.
     const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
     server.on('connection', (socket) => void this.onConnection(socket));
-    server.on('error', (err) => this.log.error({ err }, 'tcp entrypoint error'));
     this.server = server;
     server.listen({ host: this.opts.listen.host || undefined, port: this.opts.listen.port });
-    await listening(server);
+    await listening(server, { key: `services.${this.opts.service.name}.tcp.listen`, ...this.opts.listen });
+    // Only once bound: a bind failure is the start's error to report, not a second log line.
+    server.on('error', (err) => this.log.error({ err }, 'tcp entrypoint error'));
     this.log.info({ address: this.address(), target: this.opts.target }, 'tcp entrypoint listening');
   }
 
