@@ -52,7 +52,8 @@ export class ServiceRegistry implements WorkloadObserver {
     this.opts = opts;
     this.log = opts.log;
     this.graph = new DependencyGraph([]);
-    this.apply(opts.services);
+    // Built before any feed runs: the first resync reads every state.
+    this.apply(opts.services, { read: false });
   }
 
   /**
@@ -60,9 +61,11 @@ export class ServiceRegistry implements WorkloadObserver {
    * whose definition is unchanged keeps its object, state, timers and waiters; a changed one is
    * rebuilt; a removed one is stopped, and its workload left as it is. Everything is relinked
    * along the new dependency graph, which the config has checked for unknown names and cycles.
-   * Throws, changing nothing, when a service names a provider that is not configured.
+   * Throws, changing nothing, when a service names a provider that is not configured. New and
+   * rebuilt services read their workload's state at once (`read: false` skips it), so a container
+   * that already runs is ready and sleeps when idle, without waiting for an event.
    */
-  apply(services: readonly ServiceConfig[]): RegistryChange {
+  apply(services: readonly ServiceConfig[], opts: { read?: boolean } = {}): RegistryChange {
     const graph = new DependencyGraph(services);
     const next = new Map<string, Entry>();
     const added: Service[] = [];
@@ -87,6 +90,7 @@ export class ServiceRegistry implements WorkloadObserver {
       service.link(pick(graph.dependenciesOf(service.name)), pick(graph.dependentsOf(service.name)));
     }
     for (const s of removed) s.stop('its definition was changed or removed');
+    if (opts.read !== false) for (const e of next.values()) if (!this.wasKept(e, added, replaced)) this.refresh(e);
     return { added, replaced, removed: removed.filter((s) => !next.has(s.name)) };
   }
 
@@ -164,6 +168,10 @@ export class ServiceRegistry implements WorkloadObserver {
       ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
     });
     return { service, ref, provider, key };
+  }
+
+  private wasKept(e: Entry, added: readonly Service[], replaced: readonly { now: Service }[]): boolean {
+    return !added.includes(e.service) && !replaced.some((r) => r.now === e.service);
   }
 
   private *on(provider: string, id: string) {

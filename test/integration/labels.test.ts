@@ -184,3 +184,12 @@ test('a container recreated without drowse.enable is no longer drowse\'s: its se
   assert.equal(await containerState(plain), 'running');
   assert.equal((await request({ port: drowse.port, host, path: '/' })).status, 404);
 });
+
+test('a labelled container already running when it is discovered is ready without a request, and sleeps when idle', { timeout: 60_000 }, async (t) => {
+  if (!(await requireDocker(t))) return;
+  const drowse = await startDrowse(t, LABELS);
+  const app = await labelledApp(t, { 'drowse.http.host': uniqueHost('running'), 'drowse.idle_timeout': '1s' }, { start: true });
+
+  await waitFor(() => statusOf(drowse, app.name)?.state === 'ready', { timeoutMs: 10_000, message: 'the discovered service to read its running container' });
+  await waitFor(async () => (await containerState(app.name)) === 'exited', { timeoutMs: 15_000, message: 'the idle container to be stopped' });
+});
