@@ -2,11 +2,11 @@
  * The composition root: builds every part from the config, starts them in order (providers and
  * their event streams, services, entrypoints, control API) and stops them in reverse.
  */
-import { parseHostPort, type DiscoveredConfig, type DrowseConfig, type ServiceConfig } from './config/index.ts';
+import { parseHostPort, type DiscoveredConfig, type DrowseConfig, type LoadResult, type ServiceConfig } from './config/index.ts';
 import { BACKENDS, createBackend, guardedByLabels, providerEntries, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
 import { ServiceRegistry, type Service, type WakeBackoff } from './service/index.ts';
-import { buildEntrypoints, httpRoutes, tcpEntrypoint, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
-import { ConfigWatcher } from './watcher/index.ts';
+import { buildEntrypoints, httpEntrypoint, httpRoutes, tcpEntrypoint, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
+import { ConfigWatcher, Reloader, type ReloadStatus, type ReloadTrigger } from './watcher/index.ts';
 import { ControlServer, ControlViews, Metrics, defaultControlSocket } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
 import { Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
@@ -28,6 +28,12 @@ export interface DaemonOptions {
   readonly clock?: Clock;
   /** How long start() waits for the first listing of labelled containers (5 s); an engine that is down is not waited for. */
   readonly discoveryWaitMs?: number;
+  /** Finds and parses the config again for a reload (SIGHUP, file edits, the control API); no reloads without it. */
+  readonly load?: () => Promise<LoadResult>;
+  /** The config file whose edits reload it; unset for the embedded default or to reload only on request. */
+  readonly watch?: string;
+  /** Redacts every line the logger writes; the daemon adds the secrets a reload brings. */
+  readonly redactor?: Redactor;
 }
 
 /** Workload events after which the labelled containers are listed again: one may have come or gone. */
@@ -48,6 +54,10 @@ export class Daemon {
   private watcher: ConfigWatcher | undefined;
   private metrics: Metrics | undefined;
   private applying: Promise<void> = Promise.resolve();
+  private reloader: Reloader | undefined;
+  /** The config in force: the one started with, then each reloaded one. */
+  private config: DrowseConfig;
+  private readonly redactor: Redactor;
   private readonly startedAt: number;
   private stopped = false;
 
@@ -55,7 +65,15 @@ export class Daemon {
     this.opts = opts;
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
+    this.config = opts.config;
+    this.redactor = opts.redactor ?? new Redactor(opts.config.secrets ?? []);
     this.startedAt = this.clock.now();
+  }
+
+  /** Reloads the config (as SIGHUP does) and resolves with the outcome; refused without a loader. */
+  reload(trigger: ReloadTrigger = 'api'): Promise<ReloadStatus> {
+    if (!this.reloader) return Promise.resolve({ at: new Date(this.clock.now()).toISOString(), trigger, ok: false, problems: ['this drowse was started without a config it can reload'] });
+    return this.reloader.reload(trigger);
   }
 
   /** The HTTP entrypoint's bound address (tests bind port 0). */
@@ -109,6 +127,8 @@ export class Daemon {
         held: (name) => (this.http?.held(name) ?? 0) + (this.tcp.get(name)?.heldCount ?? 0),
         metrics,
         discovery: () => this.watcher,
+        lastReload: () => this.reloader?.status(),
+        reload: () => this.reload('api'),
       });
 
       this.site = new LoadingSite({
@@ -126,9 +146,12 @@ export class Daemon {
       }
       await this.startControl(this.views);
       const sources = [...this.backends.entries()].flatMap(([provider, b]) => (b.discovery ? [{ provider, discovery: b.discovery }] : []));
-      if (sources.length > 0) {
-        this.watcher = new ConfigWatcher({ file: config, sources, log: this.log, ...(this.opts.clock ? { clock: this.opts.clock } : {}), apply: (merged) => this.queueApply(merged) });
-        await this.watcher.start(this.opts.discoveryWaitMs ?? 5000);
+      // With no discovering provider the watcher still merges: a reloaded file goes the same way.
+      this.watcher = new ConfigWatcher({ file: config, sources, log: this.log, ...(this.opts.clock ? { clock: this.opts.clock } : {}), apply: (merged) => this.queueApply(merged) });
+      await this.watcher.start(this.opts.discoveryWaitMs ?? 5000);
+      if (this.opts.load) {
+        this.reloader = new Reloader({ load: this.opts.load, apply: (next) => this.applyConfig(next), log: this.log, ...(this.opts.watch === undefined ? {} : { watch: this.opts.watch }), ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
+        await this.reloader.start();
       }
       const observer = this.observer(services);
       for (const backend of this.backends.values()) {
@@ -150,6 +173,7 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.reloader?.stop();
     this.watcher?.stop();
     await this.applying;
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
@@ -159,6 +183,42 @@ export class Daemon {
     await Promise.all([this.http?.stop(), ...[...this.tcp.values()].map((e) => e.stop())]);
     this.services?.stop();
     this.log.info({}, 'drowse stopped');
+  }
+
+  /**
+   * Puts a reloaded config in force. Services go through the watcher's merge (with the labels it
+   * last saw) and are applied as a difference; a new HTTP address is bound before the old one is
+   * closed; the log level and secrets change at once. What cannot change in place (providers, the
+   * control API, limits, log format) is named for a restart.
+   */
+  private async applyConfig(next: DrowseConfig): Promise<string[]> {
+    const old = this.config;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const restart: string[] = [];
+    if (!same(old.providers, next.providers)) restart.push('providers');
+    if (!same(old.control, next.control)) restart.push('control');
+    if (!same(old.limits, next.limits)) restart.push('limits');
+    if (old.log.format !== next.log.format) restart.push('log.format');
+    this.redactor.add(next.secrets ?? []);
+    this.log.level = next.log.level;
+    if (!same(old.entrypoints, next.entrypoints)) await this.moveHttp(next);
+    this.config = next;
+    this.watcher?.setFile(next);
+    await this.applying;
+    return restart;
+  }
+
+  /** Binds the HTTP entrypoint's new address, then lets the old listener finish its requests. */
+  private async moveHttp(next: DrowseConfig): Promise<void> {
+    const services = this.services;
+    const site = this.site;
+    if (!services || !site) return;
+    const moved = httpEntrypoint({ config: { ...next, limits: this.config.limits }, services: services.all(), budgetMs: (name) => services.wakeBudgetMs(name), site, log: this.log });
+    await moved.start();
+    const old = this.http;
+    this.http = moved;
+    this.log.info({ address: `${next.entrypoints.http.host}:${next.entrypoints.http.port}` }, 'http entrypoint moved');
+    void old?.stop();
   }
 
   /** Applies merged sets one after the other: listeners of one must be closed before the next binds them. */
@@ -213,9 +273,11 @@ export class Daemon {
     const budgetMs = (name: string) => services.wakeBudgetMs(name);
     this.http?.setRoutes(httpRoutes(services.all(), budgetMs));
     for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
-      this.log.info({ service: s.name, container: s.config.discovered?.container, change: change.added.includes(s) ? 'added' : 'changed' }, 'service from labels');
+      const source = s.config.discovered ? { source: 'labels', container: s.config.discovered.container } : { source: 'file' };
+      this.log.info({ service: s.name, ...source }, change.added.includes(s) ? 'service added' : 'service changed');
     }
-    for (const s of change.removed) this.log.info({ service: s.name }, 'service removed: its container or its labels are gone');
+    // Its workload is left as it is: a service taken out of drowse is no longer drowse's to stop.
+    for (const s of change.removed) this.log.info({ service: s.name }, 'service removed');
     const gone = [...change.removed, ...change.replaced.map((r) => r.old)];
     await Promise.all(gone.map(async (s) => {
       const tcp = this.tcp.get(s.name);
@@ -223,7 +285,7 @@ export class Daemon {
       await tcp?.stop();
     }));
     for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
-      const tcp = tcpEntrypoint(s, { config: this.opts.config, budgetMs, log: this.log });
+      const tcp = tcpEntrypoint(s, { config: this.config, budgetMs, log: this.log });
       if (!tcp || this.stopped) continue;
       try {
         await tcp.start();
@@ -240,11 +302,11 @@ export class Daemon {
   }
 
   private async startControl(views: ControlViews): Promise<void> {
-    const c = this.opts.config.control;
+    const c = this.config.control;
     // The config has validated listen already; an unparsable one cannot reach here.
     const listen = c.listen ? parseHostPort(c.listen) : undefined;
     const socket = listen ? undefined : c.socket ?? defaultControlSocket();
-    const redactor = new Redactor(this.opts.config.secrets ?? []);
+    const redactor = this.redactor;
     this.control = new ControlServer({
       ...(listen ? { listen } : {}),
       ...(socket ? { socket } : {}),

@@ -23,6 +23,10 @@ export interface ControlViewParts {
   readonly metrics: Metrics;
   /** Label discovery, when a provider discovers: each source's standing and the last merge. */
   readonly discovery?: () => DiscoveryView | undefined;
+  /** The last config reload's outcome, when there was one. */
+  readonly lastReload?: () => object | undefined;
+  /** Reloads the config and resolves with the outcome. */
+  readonly reload?: () => Promise<object>;
 }
 
 /** What the views read of label discovery. */
@@ -60,7 +64,8 @@ export class ControlViews implements ControlBackend {
         };
       }),
       services: [...services.all().map((s) => this.serviceStatus(s)), ...this.unavailable()],
-      ...(discovery ? { discovery: discovery.status() } : {}),
+      ...(discovery && discovery.status().length > 0 ? { discovery: discovery.status() } : {}),
+      ...(this.parts.lastReload?.() ? { last_reload: this.parts.lastReload() } : {}),
     };
   }
 
@@ -68,6 +73,11 @@ export class ControlViews implements ControlBackend {
   private unavailable(): object[] {
     const merged = this.parts.discovery?.()?.merged();
     return (merged?.unavailable ?? []).map((u) => ({ name: u.name, state: 'unavailable', source: 'labels', provider: u.provider, container: u.container, problems: u.problems }));
+  }
+
+  /** Reloads the config as SIGHUP does; the outcome says whether the new config is in force. */
+  reload(): Promise<object> {
+    return this.parts.reload ? this.parts.reload() : Promise.resolve({ ok: false, problems: ['reload is not available'] });
   }
 
   metrics(): Promise<{ contentType: string; body: string }> {

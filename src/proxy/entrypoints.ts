@@ -28,10 +28,20 @@ export interface Entrypoints {
 
 /** Builds every entrypoint; start them with start() in order, stop them with stop(). */
 export function buildEntrypoints(parts: EntrypointParts): Entrypoints {
+  const tcp = new Map<string, TcpEntrypoint>();
+  for (const s of parts.services) {
+    const t = tcpEntrypoint(s, parts);
+    if (t) tcp.set(s.name, t);
+  }
+  return { http: httpEntrypoint(parts), tcp };
+}
+
+/** The HTTP entrypoint with a route for every service that has an `http` block (not yet started). */
+export function httpEntrypoint(parts: EntrypointParts): HttpEntrypoint {
   const { config, services, site, log } = parts;
   const { limits } = config;
   const maxConnections = limits.maxConnections === undefined ? {} : { maxConnections: limits.maxConnections };
-  const http = new HttpEntrypoint({
+  return new HttpEntrypoint({
     host: config.entrypoints.http.host,
     port: config.entrypoints.http.port,
     routes: httpRoutes(services, parts.budgetMs),
@@ -39,12 +49,6 @@ export function buildEntrypoints(parts: EntrypointParts): Entrypoints {
     log,
     limits: { ...maxConnections, headerTimeoutMs: limits.headerTimeoutMs, keepAliveTimeoutMs: limits.keepAliveTimeoutMs, heldPerService: limits.heldPerService },
   });
-  const tcp = new Map<string, TcpEntrypoint>();
-  for (const s of services) {
-    const t = tcpEntrypoint(s, parts);
-    if (t) tcp.set(s.name, t);
-  }
-  return { http, tcp };
 }
 
 /** The HTTP routes of the services that have an `http` block. */

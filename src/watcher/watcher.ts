@@ -16,7 +16,7 @@ export interface WatchedSource {
 
 /** Options of {@link ConfigWatcher}. */
 export interface ConfigWatcherOptions {
-  /** The file's config (or the embedded default). */
+  /** The file's config (or the embedded default); a reload replaces it with setFile(). */
   readonly file: DrowseConfig;
   readonly sources: readonly WatchedSource[];
   /** Receives every merged set that differs from the one before. */
@@ -49,6 +49,7 @@ interface SourceState {
 /** Keeps discovered services in step with the engines. */
 export class ConfigWatcher {
   readonly #opts: ConfigWatcherOptions;
+  #file: DrowseConfig;
   readonly #clock: Clock;
   readonly #sources = new Map<string, SourceState>();
   readonly #warnings = new WarnLimiter();
@@ -58,6 +59,7 @@ export class ConfigWatcher {
 
   constructor(opts: ConfigWatcherOptions) {
     this.#opts = opts;
+    this.#file = opts.file;
     this.#clock = opts.clock ?? systemClock;
     for (const s of opts.sources) this.#sources.set(s.provider, { snapshot: [], again: false, backoff: new Backoff({ initialMs: 2000, maxMs: 60_000 }) });
   }
@@ -76,6 +78,12 @@ export class ConfigWatcher {
     if (!s || this.#stopped) return;
     clearTimeout(s.timer);
     s.timer = setTimeout(() => void this.#list(provider), this.#opts.settleMs ?? 100);
+  }
+
+  /** A reloaded file: merged with the snapshots the sources last sent, and applied if that changed anything. */
+  setFile(file: DrowseConfig): void {
+    this.#file = file;
+    this.#merge();
   }
 
   /** The last merge: unavailable and shadowed services. */
@@ -140,7 +148,7 @@ export class ConfigWatcher {
   #merge(): void {
     if (this.#stopped) return;
     const all = [...this.#sources.values()].flatMap((s) => s.snapshot);
-    const merged = withDiscovered(this.#opts.file, servicesFromLabels(all));
+    const merged = withDiscovered(this.#file, servicesFromLabels(all));
     const key = JSON.stringify([merged.config.services, merged.unavailable, merged.shadowed]);
     if (key === this.#last) return;
     this.#last = key;
