@@ -96,7 +96,7 @@ function fromLabels(w: LabelledWorkload): LabelService {
       continue;
     }
     const clash = place(entry, path, read(path, value));
-    if (clash !== undefined) say(label, `conflicts with label ${origin.get(clash) ?? `${LABEL_PREFIX}${clash}`}: give either a value or keys below it`);
+    if (clash !== undefined) say(label, `conflicts with label ${clashingLabel(origin, clash)}: give either a value or keys below it`);
     else origin.set(path.join('.'), label);
   }
 
@@ -156,6 +156,17 @@ function derive(w: LabelledWorkload, entry: Record<string, unknown>, route: 'htt
   entry[route] = { ...block, target };
 }
 
+/**
+ * The label already placed at `clash`: the value there, or (when this label is a value where keys
+ * already are) the first label below it, never this label itself.
+ */
+function clashingLabel(origin: ReadonlyMap<string, string>, clash: string): string {
+  const exact = origin.get(clash);
+  if (exact !== undefined) return exact;
+  for (const [path, label] of origin) if (path.startsWith(`${clash}.`)) return label;
+  return `${LABEL_PREFIX}${clash}`;
+}
+
 /** Docker allows names drowse does not ("My.App"): lower-cased, anything else becomes "-". */
 function serviceName(container: string): string {
   return container.toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[-_]+/, '') || 'container';
@@ -193,7 +204,8 @@ function read(path: readonly string[], value: string): unknown {
   if (schema instanceof z.ZodBoolean) return /^(true|false)$/i.test(text) ? text.toLowerCase() === 'true' : text;
   if (schema instanceof z.ZodObject && Object.keys(schema.shape).length === 0) return /^true$/i.test(text) ? {} : text;
   if (schema instanceof z.ZodArray) return path.join('.') === 'health.exec' ? command(text) : list(text);
-  if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodArray)) return text.includes(',') ? list(text) : text;
+  // An empty depends_on is no dependencies: it opts out of Compose's depends_on (compose.ts says so).
+  if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodArray)) return text.includes(',') || (text === '' && path.join('.') === 'depends_on') ? list(text) : text;
   return text;
 }
 
