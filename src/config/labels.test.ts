@@ -348,6 +348,13 @@ test('labelOf names the label a key path came from', () => {
   assert.equal(s.labelOf([0]), undefined);
 });
 
+test("labelOf names Compose's depends_on when it is where the dependencies came from", () => {
+  const compose = { 'com.docker.compose.project': 'stack', 'com.docker.compose.service': 'app', 'com.docker.compose.depends_on': 'db:service_started:false' };
+  assert.equal(one(compose).labelOf(['depends_on', 0]), 'com.docker.compose.depends_on');
+  assert.equal(one({ ...compose, 'drowse.depends_on': 'db' }).labelOf(['depends_on']), 'drowse.depends_on');
+  assert.equal(one({}).labelOf(['depends_on']), 'drowse.depends_on');
+});
+
 test('labelOf prefers a target label set as written over the port label', () => {
   const s = one({ 'drowse.http.port': '80', 'drowse.http.target': 'http://127.0.0.1:1' });
   assert.equal(s.labelOf(['http', 'target']), 'drowse.http.target');

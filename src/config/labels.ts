@@ -124,6 +124,8 @@ function fromLabels(w: LabelledWorkload): LabelService {
         const found = origin.get(keys.slice(0, n).join('.'));
         if (found !== undefined) return found;
       }
+      // Compose's depends_on is only translated when drowse.depends_on is absent.
+      if (keys[0] === 'depends_on' && w.labels[COMPOSE_DEPENDS_ON_LABEL] !== undefined) return COMPOSE_DEPENDS_ON_LABEL;
       const portLabel = `${LABEL_PREFIX}${keys[0]}.port`;
       if (keys[1] === 'target' && w.labels[portLabel] !== undefined) return portLabel;
       return keys.length > 0 ? `${LABEL_PREFIX}${keys.join('.')}` : undefined;
