@@ -78,6 +78,11 @@ test('an unknown label key is named with a suggestion', () => {
   assert.deepEqual(merged.unavailable.map((u) => u.problems), [['container "web": label drowse.idle_timeot: unknown key "idle_timeot" (did you mean "idle_timeout"?)']]);
 });
 
+test("a value outside an enum gets the file's own wording", () => {
+  const merged = merge([web('web', { 'drowse.stop_method': 'sleep' })]);
+  assert.deepEqual(merged.unavailable.map((u) => u.problems), [['container "web": label drowse.stop_method: expected one of stop, pause, kill']]);
+});
+
 test('a bad value in a list names the list label', () => {
   const merged = merge([web('web', { 'drowse.http.host': 'good.lan,bad_host!' })]);
   assert.deepEqual(merged.unavailable.map((u) => u.problems), [['container "web": label drowse.http.host: expected a host name like app.lan or *.app.lan']]);
@@ -138,6 +143,12 @@ test('a label service depending on an unavailable one is unavailable too, saying
     ],
   );
   assert.deepEqual(merged.config.services.map((s) => s.name), ['files', 'shared', 'alone']);
+});
+
+test('a dependency on a name a second container also claims depends on the first, which serves', () => {
+  const merged = merge([web('a', { 'drowse.name': 'db' }), web('b', { 'drowse.name': 'db' }), web('app', { 'drowse.depends_on': 'db' })]);
+  assert.deepEqual(merged.unavailable.map((u) => [u.name, u.container]), [['db', 'b']]);
+  assert.deepEqual(merged.config.services.find((s) => s.name === 'app')?.dependsOn, ['db']);
 });
 
 test('a dependency taken out by validation takes its dependents out too', () => {

@@ -33,7 +33,7 @@ test('the label names are the documented ones', () => {
 const reads: Array<[string, Record<string, string>, Record<string, unknown>]> = [
   ['a duration stays a string', { 'drowse.idle_timeout': '5m' }, { idle_timeout: '5m' }],
   ['a value is trimmed', { 'drowse.idle_timeout': '  5m  ' }, { idle_timeout: '5m' }],
-  ['a whole number becomes a number', { 'drowse.health.retries': '5' }, { health: { retries: 5 } }],
+  ['a whole number becomes a number', { 'drowse.health.retries': '12' }, { health: { retries: 12 } }],
   ['a negative whole number becomes a number', { 'drowse.health.max_restarts': '-1' }, { health: { max_restarts: -1 } }],
   ['a number with a fraction stays a string for the schema to refuse', { 'drowse.health.retries': '2.5' }, { health: { retries: '2.5' } }],
   ['a number with words stays a string', { 'drowse.health.retries': '5 times' }, { health: { retries: '5 times' } }],
@@ -42,16 +42,23 @@ const reads: Array<[string, Record<string, string>, Record<string, unknown>]> = 
   ['flags ignore case', { 'drowse.loading_page': 'FALSE', 'drowse.health.auto_restart': 'True' }, { loading_page: false, health: { auto_restart: true } }],
   ['a flag that is not true or false stays a string', { 'drowse.loading_page': 'yes' }, { loading_page: 'yes' }],
   ['a flag with more after it stays a string', { 'drowse.loading_page': 'falsey' }, { loading_page: 'falsey' }],
+  ['a flag with more before it stays a string', { 'drowse.loading_page': 'not false' }, { loading_page: 'not false' }],
   ['hosts at commas become a list', { 'drowse.http.host': 'a.lan, b.lan,', 'drowse.http.target': 'http://127.0.0.1:1' }, { http: { host: ['a.lan', 'b.lan'], target: 'http://127.0.0.1:1' } }],
   ['one host stays a string', { 'drowse.http.host': 'a.lan', 'drowse.http.target': 'http://127.0.0.1:1' }, { http: { host: 'a.lan', target: 'http://127.0.0.1:1' } }],
   ['dependencies at commas become a list', { 'drowse.depends_on': 'db,cache' }, { depends_on: ['db', 'cache'] }],
   ['one dependency stays a string', { 'drowse.depends_on': 'db' }, { depends_on: 'db' }],
+  ['an empty dependency label is no dependencies', { 'drowse.depends_on': '' }, { depends_on: [] }],
+  ['an empty host stays a string, for the schema to name', { 'drowse.http.host': '', 'drowse.http.target': 'http://127.0.0.1:1' }, { http: { host: '', target: 'http://127.0.0.1:1' } }],
+  ['a key that takes no list is not split at commas', { 'drowse.idle_timeout': '5m,6m', 'drowse.stop_method': 'stop,kill' }, { idle_timeout: '5m,6m', stop_method: 'stop,kill' }],
   ['an exec command is split at spaces', { 'drowse.health.exec': 'pg_isready  -q -U app' }, { health: { exec: ['pg_isready', '-q', '-U', 'app'] } }],
   ['an exec command may be a JSON array', { 'drowse.health.exec': '["sh", "-c", "test -f /ready"]' }, { health: { exec: ['sh', '-c', 'test -f /ready'] } }],
   ['an exec command that is broken JSON stays a string', { 'drowse.health.exec': '[sh, -c' }, { health: { exec: '[sh, -c' } }],
   ['a probe without settings is switched on with true', { 'drowse.health.tcp': 'true' }, { health: { tcp: {} } }],
   ['a probe switch ignores case', { 'drowse.health.docker': 'TRUE' }, { health: { docker: {} } }],
   ['a probe switch that is not true stays a string', { 'drowse.health.tcp': 'false' }, { health: { tcp: 'false' } }],
+  ['a probe switch with more after true stays a string', { 'drowse.health.tcp': 'truest' }, { health: { tcp: 'truest' } }],
+  ['a probe switch with more before true stays a string', { 'drowse.health.tcp': 'untrue' }, { health: { tcp: 'untrue' } }],
+  ['an empty exec command is an empty list, for the schema to ask for one', { 'drowse.health.exec': ' ' }, { health: { exec: [] } }],
   ['a probe with settings is not switched on by true', { 'drowse.health.http': 'true' }, { health: { http: 'true' } }],
   ['a wake_filter deny list is split at commas', { 'drowse.wake_filter.deny': 'Bot-A, Bot-B' }, { wake_filter: { deny: ['Bot-A', 'Bot-B'] } }],
   ['one deny pattern is a list of one', { 'drowse.wake_filter.deny': 'Bot-A' }, { wake_filter: { deny: ['Bot-A'] } }],
@@ -212,6 +219,7 @@ test('a host with a target label, or a route without host or listen, needs no po
   assert.deepEqual(one({ 'drowse.http.host': 'app.lan', 'drowse.http.target': 'http://127.0.0.1:1', 'drowse.tcp.listen': '127.0.0.1:5432', 'drowse.tcp.target': '127.0.0.1:2' }).problems, []);
   // Without host or listen the schema says what is missing, at the right key.
   assert.deepEqual(one({ 'drowse.http.target': 'http://127.0.0.1:1', 'drowse.tcp.max_held': '3' }).problems, []);
+  assert.deepEqual(one({ 'drowse.http.hosts': 'a.lan', 'drowse.tcp.listn': '127.0.0.1:1' }).problems, [], 'a misspelt key is the schema\'s to name');
 });
 
 test('a problem reaching the port is passed on under the port label', () => {
@@ -233,12 +241,22 @@ test('a value and keys below it clash, whichever comes first', () => {
   const valueFirst = one({ 'drowse.http': 'x', 'drowse.http.host': 'y' });
   assert.deepEqual(valueFirst.problems, ['container "web": label drowse.http.host: conflicts with label drowse.http: give either a value or keys below it']);
   assert.equal(valueFirst.entry.http, 'x');
-  const keysFirst = one({ 'drowse.http.host': 'y', 'drowse.http': 'x' });
+  const keysFirst = one({ 'drowse.idle_timeout': '5m', 'drowse.http.host': 'y', 'drowse.http': 'x' });
   assert.deepEqual(keysFirst.problems, [
     'container "web": label drowse.http: conflicts with label drowse.http.host: give either a value or keys below it',
     "container \"web\": label drowse.http.port: give the container's port the http route leads to, like drowse.http.port=8080 (or drowse.http.target)",
   ]);
   assert.deepEqual(keysFirst.entry.http, { host: 'y' });
+});
+
+test('a value where the route keys go clashes with the port label too, and is not replaced', () => {
+  const s = one({ 'drowse.idle_timeout': '5m', 'drowse.http': 'x', 'drowse.http.port': '80', 'drowse.tcp': '[]', 'drowse.tcp.port': '5432' });
+  assert.deepEqual(s.problems, [
+    'container "web": label drowse.http.port: conflicts with label drowse.http: give either a value or keys below it',
+    'container "web": label drowse.tcp.port: conflicts with label drowse.tcp: give either a value or keys below it',
+  ]);
+  assert.equal(s.entry.http, 'x');
+  assert.equal(s.entry.tcp, '[]');
 });
 
 test('a probe switched on with true clashes with settings below it, whichever comes first', () => {
@@ -343,6 +361,7 @@ test('labelOf names the label a key path came from', () => {
   assert.equal(s.labelOf(['health', 'http', 'path', 'deeper']), 'drowse.health.http.path', 'below a label is that label');
   assert.equal(s.labelOf(['health', 'http']), 'drowse.health.http', 'a section no label set is named as a label would be');
   assert.equal(s.labelOf(['tcp', 'target']), 'drowse.tcp.target', 'no port label: the target label');
+  assert.equal(one({ 'drowse.http.port': '80' }).labelOf(['http', 'host']), 'drowse.http.host', 'the port label derives only the target');
   assert.equal(s.labelOf(['docker', 'container']), undefined, 'the workload is no label');
   assert.equal(s.labelOf([]), undefined);
   assert.equal(s.labelOf([0]), undefined);
@@ -353,6 +372,7 @@ test("labelOf names Compose's depends_on when it is where the dependencies came 
   assert.equal(one(compose).labelOf(['depends_on', 0]), 'com.docker.compose.depends_on');
   assert.equal(one({ ...compose, 'drowse.depends_on': 'db' }).labelOf(['depends_on']), 'drowse.depends_on');
   assert.equal(one({}).labelOf(['depends_on']), 'drowse.depends_on');
+  assert.equal(one(compose).labelOf(['idle_timeout']), 'drowse.idle_timeout', 'only depends_on came from Compose');
 });
 
 test('labelOf prefers a target label set as written over the port label', () => {

@@ -148,6 +148,8 @@ function derive(w: LabelledWorkload, entry: Record<string, unknown>, route: 'htt
     }
     return;
   }
+  // drowse.http=x: a value where the route's keys go; the schema's word for it would name the port label's target.
+  if (section !== undefined && !block) return void say(label, `conflicts with label ${LABEL_PREFIX}${route}: give either a value or keys below it`);
   const port = /^\s*\d{1,5}\s*$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 1 && port <= 65535)) return void say(label, 'expected a port from 1 to 65535');
   if (block?.target !== undefined) return void say(label, `give either ${label} or ${LABEL_PREFIX}${route}.target, not both`);
@@ -163,10 +165,8 @@ function derive(w: LabelledWorkload, entry: Record<string, unknown>, route: 'htt
  * already are) the first label below it, never this label itself.
  */
 function clashingLabel(origin: ReadonlyMap<string, string>, clash: string): string {
-  const exact = origin.get(clash);
-  if (exact !== undefined) return exact;
-  for (const [path, label] of origin) if (path.startsWith(`${clash}.`)) return label;
-  return `${LABEL_PREFIX}${clash}`;
+  const below = [...origin.keys()].find((path) => path.startsWith(`${clash}.`));
+  return `${LABEL_PREFIX}${below ?? clash}`;
 }
 
 /** Docker allows names drowse does not ("My.App"): lower-cased, anything else becomes "-". */
