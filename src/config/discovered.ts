@@ -125,9 +125,9 @@ function withoutBrokenDependencies(
   return kept;
 }
 
-function dependencyNames(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((d): d is string => typeof d === 'string') : [];
+/** depends_on as labels spell it: one name or a list of names (labels.ts makes nothing else). */
+function dependencyNames(value: unknown): readonly string[] {
+  return typeof value === 'string' ? [value] : Array.isArray(value) ? (value as string[]) : [];
 }
 
 /** `container "web": label drowse.idle_timeout: expected a duration like 30s or 15m`. */
