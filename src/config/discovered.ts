@@ -62,6 +62,7 @@ export function withDiscovered(config: DrowseConfig, found: readonly LabelServic
   }
 
   for (let round = 0; round <= found.length; round++) {
+    candidates = withoutBrokenDependencies(candidates, Object.keys(fileServices), unavailable, out);
     const services = { ...fileServices, ...Object.fromEntries(candidates.map((s) => [s.name, s.entry])) };
     const raw = { ...document, services };
     const parsed = configSchema.safeParse(raw, { error: humanErrors });
@@ -96,11 +97,47 @@ export function withDiscovered(config: DrowseConfig, found: readonly LabelServic
   return { config: { ...config }, unavailable, shadowed };
 }
 
+/**
+ * Takes out the candidates that depend on a discovered service that is out, and then those that
+ * depend on them. Validation would call such a dependency "unknown", which it is not: the
+ * operator sees it in status as unavailable, with its own problems.
+ */
+function withoutBrokenDependencies(
+  candidates: readonly LabelService[],
+  fileNames: readonly string[],
+  unavailable: readonly UnavailableService[],
+  out: (s: LabelService, problems: readonly string[]) => void,
+): LabelService[] {
+  let kept = [...candidates];
+  for (let changed = true; changed; ) {
+    changed = false;
+    const served = new Set([...fileNames, ...kept.map((s) => s.name)]);
+    const gone = new Set(unavailable.map((u) => u.name));
+    for (const s of kept) {
+      const missing = dependencyNames(s.entry.depends_on).filter((d) => !served.has(d) && gone.has(d));
+      if (missing.length === 0) continue;
+      const label = s.labelOf(['depends_on']);
+      out(s, missing.map((d) => `container "${s.container}": label ${label}: service "${d}" is unavailable`));
+      kept = kept.filter((c) => c !== s);
+      changed = true;
+    }
+  }
+  return kept;
+}
+
+/** depends_on as labels spell it: one name or a list of names (labels.ts makes nothing else). */
+function dependencyNames(value: unknown): readonly string[] {
+  return typeof value === 'string' ? [value] : Array.isArray(value) ? (value as string[]) : [];
+}
+
 /** `container "web": label drowse.idle_timeout: expected a duration like 30s or 15m`. */
 function sentence(s: LabelService, f: Finding): string {
   const rest = f.path.slice(2);
   const label = s.labelOf(rest);
-  return label === undefined ? `container "${s.container}": ${f.message}` : `container "${s.container}": label ${label}: ${f.message}`;
+  const subject = `container "${s.container}"`;
+  if (label !== undefined) return `${subject}: label ${label}: ${f.message}`;
+  // A finding about the workload names the container itself; saying it twice reads as a stutter.
+  return f.message.startsWith(`${subject} `) ? f.message : `${subject}: ${f.message}`;
 }
 
 function asMap(value: unknown): Record<string, unknown> | undefined {

@@ -96,7 +96,7 @@ function fromLabels(w: LabelledWorkload): LabelService {
       continue;
     }
     const clash = place(entry, path, read(path, value));
-    if (clash !== undefined) say(label, `conflicts with label ${origin.get(clash) ?? `${LABEL_PREFIX}${clash}`}: give either a value or keys below it`);
+    if (clash !== undefined) say(label, `conflicts with label ${clashingLabel(origin, clash)}: give either a value or keys below it`);
     else origin.set(path.join('.'), label);
   }
 
@@ -124,6 +124,8 @@ function fromLabels(w: LabelledWorkload): LabelService {
         const found = origin.get(keys.slice(0, n).join('.'));
         if (found !== undefined) return found;
       }
+      // Compose's depends_on is only translated when drowse.depends_on is absent.
+      if (keys[0] === 'depends_on' && w.labels[COMPOSE_DEPENDS_ON_LABEL] !== undefined) return COMPOSE_DEPENDS_ON_LABEL;
       const portLabel = `${LABEL_PREFIX}${keys[0]}.port`;
       if (keys[1] === 'target' && w.labels[portLabel] !== undefined) return portLabel;
       return keys.length > 0 ? `${LABEL_PREFIX}${keys.join('.')}` : undefined;
@@ -146,6 +148,8 @@ function derive(w: LabelledWorkload, entry: Record<string, unknown>, route: 'htt
     }
     return;
   }
+  // drowse.http=x: a value where the route's keys go; the schema's word for it would name the port label's target.
+  if (section !== undefined && !block) return void say(label, `conflicts with label ${LABEL_PREFIX}${route}: give either a value or keys below it`);
   const port = /^\s*\d{1,5}\s*$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 1 && port <= 65535)) return void say(label, 'expected a port from 1 to 65535');
   if (block?.target !== undefined) return void say(label, `give either ${label} or ${LABEL_PREFIX}${route}.target, not both`);
@@ -154,6 +158,15 @@ function derive(w: LabelledWorkload, entry: Record<string, unknown>, route: 'htt
   const host = reach.host.includes(':') ? `[${reach.host}]` : reach.host;
   const target = route === 'http' ? `http://${host}:${reach.port}` : `${host}:${reach.port}`;
   entry[route] = { ...block, target };
+}
+
+/**
+ * The label already placed at `clash`: the value there, or (when this label is a value where keys
+ * already are) the first label below it, never this label itself.
+ */
+function clashingLabel(origin: ReadonlyMap<string, string>, clash: string): string {
+  const below = [...origin.keys()].find((path) => path.startsWith(`${clash}.`));
+  return `${LABEL_PREFIX}${below ?? clash}`;
 }
 
 /** Docker allows names drowse does not ("My.App"): lower-cased, anything else becomes "-". */
@@ -193,7 +206,8 @@ function read(path: readonly string[], value: string): unknown {
   if (schema instanceof z.ZodBoolean) return /^(true|false)$/i.test(text) ? text.toLowerCase() === 'true' : text;
   if (schema instanceof z.ZodObject && Object.keys(schema.shape).length === 0) return /^true$/i.test(text) ? {} : text;
   if (schema instanceof z.ZodArray) return path.join('.') === 'health.exec' ? command(text) : list(text);
-  if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodArray)) return text.includes(',') ? list(text) : text;
+  // An empty depends_on is no dependencies: it opts out of Compose's depends_on (compose.ts says so).
+  if (schema instanceof z.ZodUnion && schema.options.some((o) => o instanceof z.ZodArray)) return text.includes(',') || (text === '' && path.join('.') === 'depends_on') ? list(text) : text;
   return text;
 }
 
