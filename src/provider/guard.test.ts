@@ -81,7 +81,7 @@ for (const op of ['start', 'unpause'] as const) {
   });
 }
 
-const sleeps: Array<['stop' | 'pause' | 'kill', (p: Provider) => Promise<void>, unknown[]]> = [
+const sleeps: Array<['stop' | 'pause' | 'kill', (p: Provider) => Promise<unknown>, unknown[]]> = [
   ['stop', (p) => p.stop(REF, { signal: 'SIGTERM', timeoutMs: 1000 }), ['stop', REF, { signal: 'SIGTERM', timeoutMs: 1000 }]],
   ['pause', (p) => p.pause(REF), ['pause', REF]],
   ['kill', (p) => p.kill(REF, 'SIGKILL'), ['kill', REF, 'SIGKILL']],
