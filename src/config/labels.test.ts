@@ -352,6 +352,14 @@ test('Compose depends_on is read from the workload of the same provider', () => 
   ]);
 });
 
+test('Compose depends_on names a service of the same project on the same engine, not a namesake on another', () => {
+  const found = servicesFromLabels([
+    { ...composed('app', 'stack', 'app', 'db'), provider: 'a' },
+    { ...composed('db-on-b', 'stack', 'db'), provider: 'b' },
+  ]);
+  assert.equal(found[0]?.entry.depends_on, undefined);
+});
+
 test('labelOf names the label a key path came from', () => {
   const s = one({ 'drowse.http.host': 'a.lan,b.lan', 'drowse.http.port': '80', 'drowse.health.http.path': '/x', 'drowse.idle_timeout': '5m' });
   assert.equal(s.labelOf(['idle_timeout']), 'drowse.idle_timeout');

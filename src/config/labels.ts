@@ -62,13 +62,13 @@ export function isEnabled(labels: Readonly<Record<string, string>>): boolean {
 export function servicesFromLabels(workloads: readonly LabelledWorkload[]): LabelService[] {
   const built = workloads.filter((w) => isEnabled(w.labels)).map(fromLabels);
   const byCompose = new Map<string, string>();
-  for (const s of built) if (s.compose) byCompose.set(`${s.compose.project}\0${s.compose.service}`, s.name);
+  for (const s of built) if (s.compose) byCompose.set(`${s.provider}\0${s.compose.project}\0${s.compose.service}`, s.name);
   for (const s of built) {
     const labels = workloads.find((w) => w.id === s.container && w.provider === s.provider)?.labels ?? {};
     if (s.entry.depends_on !== undefined || !s.compose || labels[COMPOSE_DEPENDS_ON_LABEL] === undefined) continue;
     const project = s.compose.project;
     const deps = parseComposeDependsOn(labels[COMPOSE_DEPENDS_ON_LABEL])
-      .map((d) => byCompose.get(`${project}\0${d}`))
+      .map((d) => byCompose.get(`${s.provider}\0${project}\0${d}`))
       .filter((d): d is string => d !== undefined);
     if (deps.length > 0) s.entry.depends_on = deps;
   }
