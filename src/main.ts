@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** The drowse command line: parses arguments and runs one command. */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
-import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
+import { loadConfig, formatProblem, configJsonSchema, parseHostPort, EMBEDDED_SOURCE, type DrowseConfig } from './config/index.ts';
 import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
 import { controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
@@ -26,9 +27,13 @@ async function configOrExit(file: string | undefined): Promise<{ config: DrowseC
 }
 
 async function serve(file: string | undefined): Promise<void> {
+  // SIGHUP's default is to end the process: during start-up a reload request must not do that.
+  let reload: () => void = () => undefined;
+  process.on('SIGHUP', () => reload());
   const { config, warnings } = await configOrExit(file);
   // Secrets can reach a log line by any road (a probe URL in an error, say), so whole lines are redacted.
-  const log = createLogger(config.log, undefined, new Redactor(config.secrets ?? []));
+  const redactor = new Redactor(config.secrets ?? []);
+  const log = createLogger(config.log, undefined, redactor);
   // Into the log, not onto stderr as text: a collector reading JSON lines must not meet a plain one.
   for (const w of warnings) log.warn({ config: config.source }, `config warning: ${w}`);
   if (config.source === '(embedded default)') {
@@ -42,7 +47,15 @@ async function serve(file: string | undefined): Promise<void> {
     process.exitCode = EXIT_FAILURE;
     return;
   }
-  const daemon = new Daemon({ config, log, version });
+  const daemon = new Daemon({
+    config,
+    log,
+    version,
+    redactor,
+    // A reload looks the config up again, as the start did: a file that appears is found.
+    load: () => loadConfig(file === undefined ? {} : { file }),
+    ...(config.source === EMBEDDED_SOURCE ? {} : { watch: path.resolve(config.source) }),
+  });
   try {
     await daemon.start();
   } catch (err) {
@@ -67,6 +80,7 @@ async function serve(file: string | undefined): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  reload = () => void daemon.reload('signal');
 }
 
 async function check(file: string | undefined): Promise<void> {
