@@ -20,6 +20,17 @@ export function rememberDocument(config: DrowseConfig, document: Readonly<Record
   documents.set(config, document);
 }
 
+/**
+ * A copy of a parsed config with some parts replaced (tests swap in providers of their own) that
+ * can still be merged with discovered services: a plain spread would lose the file tree behind it.
+ */
+export function derivedConfig(config: DrowseConfig, patch: Partial<DrowseConfig>): DrowseConfig {
+  const copy = { ...config, ...patch };
+  const document = documents.get(config);
+  if (document) documents.set(copy, document);
+  return copy;
+}
+
 /** A discovered service that cannot run, and why. */
 export interface UnavailableService {
   readonly name: string;

@@ -11,5 +11,5 @@ export { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 export { parseComposeDependsOn, dependsOnFromLabels, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';
 export { DependencyGraph, findCycles, type GraphNode } from './graph.ts';
 export { servicesFromLabels, isEnabled, ENABLE_LABEL, LABEL_PREFIX, type LabelledWorkload, type LabelService, type Reach } from './labels.ts';
-export { withDiscovered, type DiscoveredConfig, type UnavailableService } from './discovered.ts';
+export { withDiscovered, derivedConfig, type DiscoveredConfig, type UnavailableService } from './discovered.ts';
 export { closest } from './suggest.ts';

@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { parseConfig, formatProblem, type DrowseConfig } from '../../src/config/index.ts';
+import { parseConfig, formatProblem, derivedConfig, type DrowseConfig, type LoadResult } from '../../src/config/index.ts';
+import type { ReloadStatus } from '../../src/watcher/index.ts';
 import { createLogger, Redactor, type Clock } from '../../src/kernel/index.ts';
 import type { BackendRegistry, ProviderSettings } from '../../src/provider/index.ts';
 import { Daemon } from '../../src/daemon.ts';
@@ -14,6 +15,8 @@ export interface RunningDrowse {
   readonly port: number;
   readonly controlSocket: string;
   stop(): Promise<void>;
+  /** Reloads with `yaml` in place of the one started with (entrypoint and control socket as before unless it names them). */
+  reloadWith(yaml: string): Promise<ReloadStatus>;
 }
 
 /**
@@ -43,13 +46,21 @@ export async function startDrowse(
 ): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
   const controlSocket = path.join(dir, 'control.sock');
-  const full = `entrypoints: { http: "127.0.0.1:${opts.httpPort ?? 0}" }\ncontrol: { socket: ${JSON.stringify(controlSocket)} }\n${yaml}`;
+  // The test's log level, written into the config too, so that a reload (which sets the level) keeps it.
+  const level = (opts.logTo ? 'debug' : process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
+  const withHead = (text: string) =>
+    `${/^entrypoints:/m.test(text) ? '' : `entrypoints: { http: "127.0.0.1:${opts.httpPort ?? 0}" }\n`}${/^log:/m.test(text) ? '' : `log: { level: ${level} }\n`}control: { socket: ${JSON.stringify(controlSocket)} }\n${text}`;
+  const full = withHead(yaml);
   const result = parseConfig(full, 'test.yaml', { ...process.env, ...opts.env });
   if (!result.ok) throw new Error(`test config is invalid:\n${result.problems.map(formatProblem).join('\n')}\n---\n${full}`);
-  const level = (opts.logTo ? 'debug' : process.env.DROWSE_TEST_LOG ?? 'silent') as 'silent';
+  let next = yaml;
+  const load = async (): Promise<LoadResult> => {
+    const r = parseConfig(withHead(next), 'test.yaml', { ...process.env, ...opts.env });
+    return r.ok && opts.providers ? { ...r, config: derivedConfig(r.config, { providers: opts.providers as DrowseConfig['providers'] }) } : r;
+  };
   const log = createLogger({ level, format: 'json' }, opts.logTo ?? process.stderr, new Redactor(result.config.secrets ?? []));
   // The config type knows only the kinds the file format has; a test kind is set past it.
-  const config = opts.providers ? { ...result.config, providers: opts.providers as DrowseConfig['providers'] } : result.config;
+  const config = opts.providers ? derivedConfig(result.config, { providers: opts.providers as DrowseConfig['providers'] }) : result.config;
   const daemon = new Daemon({
     config,
     log,
@@ -59,6 +70,7 @@ export async function startDrowse(
     ...(opts.wakeBackoff ? { wakeBackoff: opts.wakeBackoff } : {}),
     ...(opts.backends ? { backends: opts.backends } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    load,
   });
   await daemon.start();
   const port = daemon.httpAddress()?.port;
@@ -68,5 +80,9 @@ export async function startDrowse(
     await fs.rm(dir, { recursive: true, force: true });
   };
   t.after(stop);
-  return { daemon, port, controlSocket, stop };
+  const reloadWith = (yaml: string) => {
+    next = yaml;
+    return daemon.reload('api');
+  };
+  return { daemon, port, controlSocket, stop, reloadWith };
 }
