@@ -26,7 +26,8 @@ export function crossCheck(raw: unknown): Finding[] {
 
   const eventLog = asMap(root.event_log);
   const [maxSize, maxTotal] = [eventLog?.max_size ?? '10MB', eventLog?.max_total ?? '100MB'].map((v) => (typeof v === 'string' ? tryParseSize(v) : undefined));
-  if (eventLog && maxSize !== undefined && maxTotal !== undefined && maxSize > maxTotal) {
+  // A size the schema refuses (too small, malformed) is reported there, once.
+  if (eventLog && maxSize !== undefined && maxTotal !== undefined && maxTotal >= 1000 && maxSize > maxTotal) {
     findings.push({ path: ['event_log', eventLog.max_size === undefined ? 'max_total' : 'max_size'], message: `max_size (${String(eventLog.max_size ?? '10MB')}) must not exceed max_total (${String(eventLog.max_total ?? '100MB')})` });
   }
 
