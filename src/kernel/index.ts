@@ -6,3 +6,4 @@ export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
 export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';
 export { listening, ListenError, type ListenSite } from './listen.ts';
+export { EventLogWriter, type EventLogWriterOptions, type EventLogStatus } from './event-log.ts';
