@@ -21,6 +21,8 @@ export interface FollowOptions {
   readonly onEvent: (message: SseMessage) => void;
   /** Told when the stream is lost (with the wait before the next try) and when it is back. */
   readonly onStatus?: (status: { readonly connected: boolean; readonly error?: string; readonly retryInMs?: number }) => void;
+  /** Start after this event (an id from an earlier follow): the daemon replays only what came after. */
+  readonly lastEventId?: string;
   /** Wait before reconnecting: doubles from initialMs up to maxMs, and starts over once connected (500 ms, 10 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
@@ -33,7 +35,7 @@ export interface FollowOptions {
 export async function followEvents(target: ControlTarget, opts: FollowOptions): Promise<void> {
   const initial = opts.backoff?.initialMs ?? 500;
   const max = opts.backoff?.maxMs ?? 10_000;
-  let lastId: string | undefined;
+  let lastId = opts.lastEventId;
   let delay = initial;
   let everConnected = false;
   while (!opts.signal.aborted) {
