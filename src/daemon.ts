@@ -254,8 +254,9 @@ export class Daemon {
   private async startEvents(metrics: Metrics): Promise<void> {
     const el = this.opts.config.eventLog;
     if (el) {
-      this.eventLog = new EventLogWriter({ path: el.path, maxSizeBytes: el.maxSizeBytes, maxTotalBytes: el.maxTotalBytes, retentionMs: el.retentionMs, log: this.log, clock: this.clock, onDrop: (n) => metrics.eventLogDropped(n) });
+      this.eventLog = new EventLogWriter({ path: el.path, maxSizeBytes: el.maxSizeBytes, maxTotalBytes: el.maxTotalBytes, retentionMs: el.retentionMs, log: this.log, onDrop: (n) => metrics.eventLogDropped(n) });
       await this.eventLog.start();
+      // Retention compares with file times, so the writer keeps the system clock even when tests inject one.
       // A failure was logged by the writer, which keeps trying at every line.
       if (this.eventLog.status().last_error === undefined) this.log.info({ path: el.path }, 'event log open');
     }
