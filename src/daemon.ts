@@ -7,9 +7,9 @@ import { BACKENDS, createBackend, guardedByLabels, providerEntries, type Backend
 import { ServiceRegistry, type Service, type WakeBackoff } from './service/index.ts';
 import { buildEntrypoints, httpEntrypoint, httpRoutes, tcpEntrypoint, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
 import { ConfigWatcher, Reloader, type ReloadStatus, type ReloadTrigger } from './watcher/index.ts';
-import { ControlServer, ControlViews, Metrics, defaultControlSocket } from './control/index.ts';
+import { ControlServer, ControlViews, EventFeed, Metrics, defaultControlSocket } from './control/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import { Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
+import { EventLogWriter, Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -53,6 +53,8 @@ export class Daemon {
   private control: ControlServer | undefined;
   private watcher: ConfigWatcher | undefined;
   private metrics: Metrics | undefined;
+  private events: EventFeed | undefined;
+  private eventLog: EventLogWriter | undefined;
   private applying: Promise<void> = Promise.resolve();
   private reloader: Reloader | undefined;
   /** The config in force: the one started with, then each reloaded one. */
@@ -116,7 +118,8 @@ export class Daemon {
       this.services = services;
       const metrics = new Metrics(() => this.mustViews().snapshot());
       this.metrics = metrics;
-      for (const s of services.all()) s.onEvent((e) => metrics.observe(e));
+      await this.startEvents(metrics);
+      for (const s of services.all()) this.observeService(s);
       this.views = new ControlViews({
         version: this.opts.version,
         source: config.source,
@@ -177,11 +180,13 @@ export class Daemon {
     this.watcher?.stop();
     await this.applying;
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
+    this.events?.stop();
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
     await Promise.all([this.http?.stop(), ...[...this.tcp.values()].map((e) => e.stop())]);
     this.services?.stop();
+    await this.eventLog?.stop();
     this.log.info({}, 'drowse stopped');
   }
 
@@ -199,6 +204,7 @@ export class Daemon {
     if (!same(old.control, next.control)) restart.push('control');
     if (!same(old.limits, next.limits)) restart.push('limits');
     if (old.log.format !== next.log.format) restart.push('log.format');
+    if (!same(old.eventLog, next.eventLog)) restart.push('event_log');
     this.redactor.add(next.secrets ?? []);
     this.log.level = next.log.level;
     if (!same(old.entrypoints, next.entrypoints)) await this.moveHttp(next);
@@ -264,9 +270,8 @@ export class Daemon {
       this.log.error({ err }, 'discovered services could not be applied; the previous set keeps serving');
       return;
     }
-    const metrics = this.metrics;
     for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
-      if (metrics) s.onEvent((e) => metrics.observe(e));
+      this.observeService(s);
       this.site?.add(s);
     }
     for (const s of change.removed) this.site?.remove(s.name);
@@ -296,6 +301,33 @@ export class Daemon {
     }
   }
 
+  /**
+   * Subscribes the daemon's own listeners (metrics, the event feed) to a service. Called for every
+   * service the daemon puts in service — at start, and each time one is added or replaced later.
+   */
+  private observeService(s: Service): void {
+    const { metrics, events } = this;
+    s.onEvent((e) => {
+      metrics?.observe(e);
+      events?.record(e);
+    });
+  }
+
+  /** The event feed, and the event log writer behind it when event_log is set; a log that cannot be prepared never stops drowse. */
+  private async startEvents(metrics: Metrics): Promise<void> {
+    const el = this.opts.config.eventLog;
+    if (el) {
+      this.eventLog = new EventLogWriter({ path: el.path, maxSizeBytes: el.maxSizeBytes, maxTotalBytes: el.maxTotalBytes, retentionMs: el.retentionMs, log: this.log, onDrop: (n) => metrics.eventLogDropped(n) });
+      await this.eventLog.start();
+      // Retention compares with file times, so the writer keeps the system clock even when tests inject one.
+      // A failure was logged by the writer, which keeps trying at every line.
+      if (this.eventLog.status().last_error === undefined) this.log.info({ path: el.path }, 'event log open');
+    }
+    // The daemon's redactor: a reload adds the secrets it brings.
+    const redactor = this.redactor;
+    this.events = new EventFeed({ log: this.log, redact: (text) => redactor.redact(text), ...(this.eventLog ? { sink: this.eventLog } : {}), ...(this.opts.sseHeartbeatMs === undefined ? {} : { heartbeatMs: this.opts.sseHeartbeatMs }) });
+  }
+
   private mustViews(): ControlViews {
     if (!this.views) throw new Error('daemon: not started');
     return this.views;
@@ -314,6 +346,7 @@ export class Daemon {
       backend: views,
       log: this.log,
       redact: (text) => redactor.redact(text),
+      ...(this.events ? { events: this.events } : {}),
     });
     try {
       await this.control.start();

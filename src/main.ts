@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, EMBEDDED_SOURCE, type DrowseConfig } from './config/index.ts';
 import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
-import { controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
+import { followEvents, formatEventLine, controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 import { unknownCommand } from './cli/index.ts';
 
@@ -160,6 +160,21 @@ for (const verb of ['wake', 'sleep'] as const) {
       process.stdout.write(`${name}: ${s.state}\n`);
     });
 }
+
+program
+  .command('events')
+  .description("follow every service's events live (like docker events) until Ctrl-C; recent ones first")
+  .option('-c, --config <file>', 'config file (to find the control API)')
+  .option('--json', 'print each event as one JSON line, as the event log writes it')
+  .action(async (o: { config?: string; json?: boolean }) => {
+    const ac = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => ac.abort());
+    await followEvents(await controlTarget(o.config), {
+      signal: ac.signal,
+      onEvent: (m) => process.stdout.write(`${o.json ? m.data : formatEventLine(m.data)}\n`),
+      onStatus: (st) => process.stderr.write(st.connected ? 'drowse: event stream back\n' : `drowse: ${st.error ?? 'event stream lost'}; retrying in ${Math.round((st.retryInMs ?? 0) / 100) / 10}s\n`),
+    });
+  });
 
 program
   .command('health')

@@ -4,6 +4,7 @@ import type { Finding, Path } from './positions.ts';
 import { findCycles } from './graph.ts';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile, type DefaultWakeFilterFile, type HealthFile, type ServiceFile, type ServiceWakeFilterFile } from './schema.ts';
 import { closest } from './suggest.ts';
+import { parseSize, tryParseSize } from './size.ts';
 import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
@@ -21,6 +22,13 @@ export function crossCheck(raw: unknown): Finding[] {
   }
   if (control && control.listen !== undefined && control.socket !== undefined) {
     findings.push({ path: ['control', 'listen'], message: 'give either socket or listen, not both' });
+  }
+
+  const eventLog = asMap(root.event_log);
+  const [maxSize, maxTotal] = [eventLog?.max_size ?? '10MB', eventLog?.max_total ?? '100MB'].map((v) => (typeof v === 'string' ? tryParseSize(v) : undefined));
+  // A size the schema refuses (too small, malformed) is reported there, once.
+  if (eventLog && maxSize !== undefined && maxTotal !== undefined && maxTotal >= 1000 && maxSize > maxTotal) {
+    findings.push({ path: ['event_log', eventLog.max_size === undefined ? 'max_total' : 'max_size'], message: `max_size (${String(eventLog.max_size ?? '10MB')}) must not exceed max_total (${String(eventLog.max_total ?? '100MB')})` });
   }
 
   const providersRaw = asMap(asMap(root.providers)?.docker);
@@ -219,6 +227,16 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       ...(token !== undefined ? { token } : {}),
     },
     log: { ...file.log },
+    ...(file.event_log
+      ? {
+          eventLog: {
+            path: file.event_log.path,
+            retentionMs: parseDuration(file.event_log.retention),
+            maxSizeBytes: parseSize(file.event_log.max_size),
+            maxTotalBytes: parseSize(file.event_log.max_total),
+          },
+        }
+      : {}),
     providers: { docker: providers },
     services,
     limits: resolveLimits(file.limits),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ADDRESS_MESSAGE, parseHostPort } from './address.ts';
 import { signalProblem } from './signals.ts';
 import { DURATION_MESSAGE, DURATION_PATTERN, durationMs, MAX_DURATION, parseDuration } from './duration.ts';
+import { SIZE_MESSAGE, tryParseSize } from './size.ts';
 
 /**
  * The config file format: one zod schema that is at once the validator, the defaults and the
@@ -50,6 +51,18 @@ function duration(description: string, bounds: { readonly min?: string; readonly
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     })
     .describe(description + range);
+}
+
+/** A size key ("10MB"): at least 1KB, at most 1TB, so a typo cannot fill a disk or rotate every line. */
+function size(description: string) {
+  return z
+    .string({ error: unless(SIZE_MESSAGE) })
+    .superRefine((s, ctx) => {
+      const bytes = tryParseSize(s);
+      const problem = bytes === undefined ? SIZE_MESSAGE : bytes < 1000 ? 'must be at least 1KB' : bytes > 1e12 ? 'must be at most 1000GB' : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(`${description} Units B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB.`);
 }
 
 function address(description: string) {
@@ -309,6 +322,16 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Process logging.'),
+    event_log: z
+      .object({
+        path: z.string().min(1).describe('The JSON-lines file every wake event and state change is appended to, e.g. /var/lib/drowse/events.jsonl; rotated files sit beside it.'),
+        retention: duration('Rotated files older than this are deleted.').default('7d'),
+        max_size: size('The file is rotated when it would grow past this.').default('10MB'),
+        max_total: size('The file and its rotated files together stay under this; the oldest go first.').default('100MB'),
+      })
+      .strict()
+      .optional()
+      .describe('Optional audit trail of every service event as JSON lines (see "Event log" in the README). Writes never hold up a request: when the disk is slow or full, lines are dropped and counted in drowse_event_log_dropped_total.'),
     providers: z
       .object({
         docker: z
@@ -369,6 +392,8 @@ export type StopMethod = z.output<typeof stopMethod>;
 export type StopSignal = z.output<typeof stopSignal>;
 /** One `providers.docker.NAME` entry. */
 export type DockerProviderFile = z.output<typeof dockerProvider>;
+/** `event_log`, when set. */
+export type EventLogFile = NonNullable<z.output<typeof configSchema>['event_log']>;
 /** One `services.NAME` entry. */
 export type ServiceFile = z.output<typeof service>;
 /** `services.NAME.health`. */

@@ -15,7 +15,7 @@
  * section cannot see, and resolve.ts reads top to bottom as the mapping from file to config.
  */
 import type { HostPort } from './address.ts';
-import type { ConfigFile, DefaultWakeFilterFile, DockerProviderFile, HealthFile, ServiceFile, StopMethod, StopSignal } from './schema.ts';
+import type { ConfigFile, DefaultWakeFilterFile, DockerProviderFile, EventLogFile, HealthFile, ServiceFile, StopMethod, StopSignal } from './schema.ts';
 
 export type { StopMethod, StopSignal } from './schema.ts';
 
@@ -143,12 +143,22 @@ export interface LimitsConfig {
   readonly sseLifetimeMs: number;
 }
 
+/** event_log: the JSON-lines audit trail (durations in ms, sizes in bytes). */
+export interface EventLogConfig {
+  readonly path: EventLogFile['path'];
+  readonly retentionMs: number;
+  readonly maxSizeBytes: number;
+  readonly maxTotalBytes: number;
+}
+
 export interface DrowseConfig {
   /** Where the config came from: a file path, or "(embedded default)". */
   readonly source: string;
   readonly entrypoints: { readonly http: HostPort };
   readonly control: ControlConfig;
   readonly log: Readonly<ConfigFile['log']>;
+  /** Absent: no event log is written. */
+  readonly eventLog?: EventLogConfig;
   /** Provider entries by kind (the key under providers:), each list in the file's order. */
   readonly providers: { readonly docker: readonly DockerProviderConfig[] };
   readonly services: readonly ServiceConfig[];
@@ -162,7 +172,8 @@ export interface DrowseConfig {
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 type _DriftChecks = [
-  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
+  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'event_log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
+  Expect<Equal<keyof EventLogFile, 'path' | 'retention' | 'max_size' | 'max_total'>>,
   Expect<Equal<keyof ConfigFile['entrypoints'], keyof DrowseConfig['entrypoints']>>,
   Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,
   Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'network' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,

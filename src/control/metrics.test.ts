@@ -53,3 +53,11 @@ test('gauges come from the snapshot at scrape time', async () => {
   assert.doesNotMatch(body, /drowse_service_memory_bytes\{service="db"\}/, 'no memory for a service that is not awake');
   assert.match(body, /^drowse_engine_disk_bytes\{provider="local",kind="images"\} 1000$/m);
 });
+
+test('event log lines the writer dropped are counted, and the counter is there at 0 before any drop', async () => {
+  const m = new Metrics(() => snapshot);
+  assert.match((await m.render()).body, /^drowse_event_log_dropped_total 0$/m);
+  m.eventLogDropped(3);
+  m.eventLogDropped(2);
+  assert.match((await m.render()).body, /^drowse_event_log_dropped_total 5$/m);
+});

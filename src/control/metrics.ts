@@ -33,6 +33,7 @@ export class Metrics {
   private readonly wakeSeconds: Histogram<'service' | 'phase'>;
   private readonly stops: Counter<'service' | 'reason'>;
   private readonly restarts: Counter<'service'>;
+  private readonly eventLogDrops: Counter;
   /** Per service: when the phases of the current wake began. */
   private readonly marks = new Map<string, { waking?: number; starting?: number; probing?: number }>();
 
@@ -53,6 +54,7 @@ export class Metrics {
     });
     this.stops = new Counter({ name: 'drowse_stops_total', help: 'Services put to sleep, by reason (idle, manual, restart).', labelNames: ['service', 'reason'], registers });
     this.restarts = new Counter({ name: 'drowse_restarts_total', help: 'Restarts by the liveness monitor.', labelNames: ['service'], registers });
+    this.eventLogDrops = new Counter({ name: 'drowse_event_log_dropped_total', help: 'Event log lines dropped because the disk was slow, stalled or failing (writes never hold up a request).', registers });
     const read = () => this.current;
     new Gauge({
       name: 'drowse_provider_up',
@@ -153,6 +155,11 @@ export class Metrics {
       default:
         return;
     }
+  }
+
+  /** Counts event log lines the writer dropped. */
+  eventLogDropped(lines: number): void {
+    this.eventLogDrops.inc(lines);
   }
 
   /** The exposition text and its content type. */

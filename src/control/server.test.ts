@@ -110,3 +110,37 @@ test('stop removes the socket it created, and leaves one another server put in i
   await second.stop();
   await assert.rejects(fs.lstat(socket), { code: 'ENOENT' });
 });
+
+test('GET /events is behind the token like every other route, and 404 when the daemon has no feed', { timeout: 10_000 }, async (t) => {
+  let attached = 0;
+  const events = {
+    attach: (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      attached++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end();
+      return Promise.resolve();
+    },
+  };
+  const withFeed = new ControlServer({ listen: { host: '127.0.0.1', port: 0 }, token: 's3cret', backend, log, events });
+  const without = new ControlServer({ listen: { host: '127.0.0.1', port: 0 }, token: 's3cret', backend, log });
+  await withFeed.start();
+  await without.start();
+  t.after(() => withFeed.stop());
+  t.after(() => without.stop());
+  const port = (s: ControlServer) => Number(s.where().split(':').pop());
+  assert.equal(await getPath(port(withFeed), '/events', undefined), 401);
+  assert.equal(await getPath(port(withFeed), '/events', 'Bearer wrong'), 401);
+  assert.equal(attached, 0, 'no stream without the token');
+  assert.equal(await getPath(port(withFeed), '/events', 'Bearer s3cret'), 200);
+  assert.equal(attached, 1);
+  assert.equal(await getPath(port(without), '/events', 'Bearer s3cret'), 404);
+});
+
+function getPath(port: number, path: string, authorization: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers: authorization === undefined ? {} : { authorization }, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}

@@ -29,6 +29,8 @@ export interface ControlServerOptions {
   readonly log: Logger;
   /** Applied to every answer's text: the control API shows detail, but never a secret. */
   readonly redact?: (text: string) => string;
+  /** GET /events: the stream of every service's events (records arrive redacted). */
+  readonly events?: { attach(req: IncomingMessage, res: ServerResponse): Promise<void> };
 }
 
 /** The control API server. */
@@ -100,6 +102,10 @@ export class ControlServer {
       const { backend } = this.opts;
       if (req.method === 'GET' && url.pathname === '/health') return this.send(res, 200, { ok: true });
       if (req.method === 'GET' && url.pathname === '/status') return this.send(res, 200, backend.status());
+      if (req.method === 'GET' && url.pathname === '/events') {
+        if (!this.opts.events) return this.send(res, 404, { error: 'no event stream in this daemon' });
+        return await this.opts.events.attach(req, res);
+      }
       if (req.method === 'GET' && url.pathname === '/metrics') {
         const m = await backend.metrics();
         const body = this.redact(m.body);

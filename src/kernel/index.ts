@@ -7,3 +7,4 @@ export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';
 export { listening, ListenError, type ListenSite } from './listen.ts';
 export { FileWatcher, type FileWatcherOptions } from './file-watch.ts';
+export { EventLogWriter, type EventLogWriterOptions, type EventLogStatus } from './event-log.ts';
