@@ -166,6 +166,7 @@ export class Daemon {
         const where = sources.length > 0 ? 'label containers with drowse.enable=true, or add services to a config file' : 'add them to the config file';
         this.log.info({}, `no services yet: ${where} (see config/drowse.example.yaml and "Docker labels" in the README)`);
       }
+      this.log.info({ services: total }, 'drowse ready');
     } catch (err) {
       await this.stop();
       throw err;

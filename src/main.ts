@@ -28,7 +28,9 @@ async function configOrExit(file: string | undefined): Promise<{ config: DrowseC
 
 async function serve(file: string | undefined): Promise<void> {
   // SIGHUP's default is to end the process: during start-up a reload request must not do that.
-  let reload: () => void = () => undefined;
+  // One that arrives before the daemon is up is remembered and done once it is.
+  let hupBeforeStart = false;
+  let reload: () => void = () => (hupBeforeStart = true);
   process.on('SIGHUP', () => reload());
   const { config, warnings } = await configOrExit(file);
   // Secrets can reach a log line by any road (a probe URL in an error, say), so whole lines are redacted.
@@ -81,6 +83,7 @@ async function serve(file: string | undefined): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   reload = () => void daemon.reload('signal');
+  if (hupBeforeStart) reload();
 }
 
 async function check(file: string | undefined): Promise<void> {

@@ -115,13 +115,16 @@ test('SIGHUP reloads a running drowse: a service added to the file is served wit
     await gone;
   });
   await waitForPort(port, 15_000);
+  await waitFor(() => output.includes('"msg":"drowse ready"'), { timeoutMs: 15_000, message: 'drowse to be ready' });
   await waitFor(async () => (await request({ port, host: 'hup.test', path: '/' }).catch(() => undefined))?.status === 404, { timeoutMs: 10_000 });
 
   // The file watch may notice the edit too; the log shows the reload SIGHUP asked for either way.
   await fs.writeFile(file, head + service('hup', 'hup.test', target));
   child.kill('SIGHUP');
 
-  await waitFor(async () => (await request({ port, host: 'hup.test', path: '/' })).status === 200, { timeoutMs: 15_000, message: `the added service; drowse said:\n${output}` });
+  await waitFor(async () => (await request({ port, host: 'hup.test', path: '/' })).status === 200, { timeoutMs: 15_000, message: 'the added service' }).catch((err: unknown) => {
+    throw new Error(`${String(err)}\ndrowse said:\n${output}`, { cause: err });
+  });
   assert.equal(child.exitCode, null, 'SIGHUP does not end drowse');
   assert.match(output, /"trigger":"signal"[^\n]*"msg":"reloading the config"|"msg":"reloading the config"[^\n]*"trigger":"signal"/);
 });
