@@ -26,6 +26,8 @@ export interface DaemonOptions {
   readonly backends?: BackendRegistry;
   /** Time for uptime, services' timers and the backends' loops; the system clock unless told. */
   readonly clock?: Clock;
+  /** How long requests to a service whose provider is offline are held before a 503 (5 s); tests shorten it. */
+  readonly offlineHoldMs?: number;
   /** How long start() waits for the first listing of labelled containers (5 s); an engine that is down is not waited for. */
   readonly discoveryWaitMs?: number;
 }
@@ -94,6 +96,7 @@ export class Daemon {
         clock: this.clock,
         probeTimeoutMs: this.opts.probeTimeoutMs ?? 2000,
         ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
+        ...(this.opts.offlineHoldMs === undefined ? {} : { offlineHoldMs: this.opts.offlineHoldMs }),
       });
       this.services = services;
       const metrics = new Metrics(() => this.mustViews().snapshot());

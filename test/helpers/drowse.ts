@@ -39,6 +39,8 @@ export async function startDrowse(
      */
     providers?: Readonly<Record<string, readonly ProviderSettings[]>>;
     clock?: Clock;
+    /** How long requests to a service whose provider is offline are held before a 503. */
+    offlineHoldMs?: number;
   } = {},
 ): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
@@ -59,6 +61,7 @@ export async function startDrowse(
     ...(opts.wakeBackoff ? { wakeBackoff: opts.wakeBackoff } : {}),
     ...(opts.backends ? { backends: opts.backends } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.offlineHoldMs === undefined ? {} : { offlineHoldMs: opts.offlineHoldMs }),
   });
   await daemon.start();
   const port = daemon.httpAddress()?.port;

@@ -78,7 +78,7 @@ const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 const RESERVED = '/__drowse/';
 /** States in which a request would start a wake (in `waking` one is already running). */
-const WAKES_ON_REQUEST: ReadonlySet<ServiceState> = new Set<ServiceState>(['asleep', 'error', 'stopping']);
+const WAKES_ON_REQUEST: ReadonlySet<ServiceState> = new Set<ServiceState>(['asleep', 'error', 'stopping', 'unknown']);
 const noop = () => undefined;
 
 /** The listener for all HTTP routes. */
