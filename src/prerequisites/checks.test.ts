@@ -43,12 +43,12 @@ for (const [why, err, code, hint] of [
 }
 
 test('an engine check lists the engine and passes when it answers, fails with the finding when not', async () => {
-  let fail: Error | undefined;
-  const backend = { provider: { list: async () => { if (fail) throw fail; return new Map(); } } } as unknown as Backend;
+  const engine: { fail?: Error } = {};
+  const backend = { provider: { list: async () => { if (engine.fail) throw engine.fail; return new Map(); } } } as unknown as Backend;
   const check = find(config(), { ...none, backends: new Map([['local', backend]]) }, 'engine "local"');
   assert.deepEqual([check.local, check.recovers], [false, true], 'run in the background and re-checked');
   assert.equal(await check.check(signal), undefined);
-  fail = socketError('EACCES');
+  engine.fail = socketError('EACCES');
   assert.equal((await check.check(signal))?.code, 'engine_permission_denied');
 });
 
