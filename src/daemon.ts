@@ -4,12 +4,13 @@
  */
 import { parseHostPort, type DiscoveredConfig, type DrowseConfig, type ServiceConfig } from './config/index.ts';
 import { BACKENDS, createBackend, guardedByLabels, providerEntries, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
-import { ServiceRegistry, type Service, type WakeBackoff } from './service/index.ts';
+import { ServiceRegistry, livenessLoops, type Service, type WakeBackoff } from './service/index.ts';
 import { buildEntrypoints, httpRoutes, tcpEntrypoint, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
-import { ConfigWatcher } from './watcher/index.ts';
-import { ControlServer, ControlViews, Metrics, defaultControlSocket } from './control/index.ts';
+import { ConfigWatcher, discoveryLoops } from './watcher/index.ts';
+import { ControlServer, ControlViews, Metrics, controlSocketOf, defaultControlSocket } from './control/index.ts';
+import { Prerequisites, prerequisitesOf } from './prerequisites/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import { Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
+import { Redactor, Supervisor, systemClock, type Clock, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -28,6 +29,8 @@ export interface DaemonOptions {
   readonly clock?: Clock;
   /** How long requests to a service whose provider is offline are held before a 503 (5 s); tests shorten it. */
   readonly offlineHoldMs?: number;
+  /** How often failed prerequisites that can recover are checked again (30 s); tests shorten it. */
+  readonly recheckMs?: number;
   /** How long start() waits for the first listing of labelled containers (5 s); an engine that is down is not waited for. */
   readonly discoveryWaitMs?: number;
 }
@@ -50,6 +53,9 @@ export class Daemon {
   private watcher: ConfigWatcher | undefined;
   private metrics: Metrics | undefined;
   private applying: Promise<void> = Promise.resolve();
+  /** Every long-running loop's state, for /status. */
+  readonly supervisor: Supervisor;
+  private prerequisites: Prerequisites | undefined;
   private readonly startedAt: number;
   private stopped = false;
 
@@ -58,6 +64,7 @@ export class Daemon {
     this.log = opts.log;
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now();
+    this.supervisor = new Supervisor(this.clock);
   }
 
   /** The HTTP entrypoint's bound address (tests bind port 0). */
@@ -89,6 +96,7 @@ export class Daemon {
         const deps = { log: this.log, clock: this.clock, awake: () => this.services?.awakeOn(entry.name) ?? [] };
         this.backends.set(entry.name, createBackend(entry, deps, this.opts.backends ?? BACKENDS));
       }
+      await this.checkPrerequisites();
       const services = new ServiceRegistry({
         services: config.services,
         provider: (name, sc) => this.providerFor(name, sc),
@@ -112,6 +120,10 @@ export class Daemon {
         held: (name) => (this.http?.held(name) ?? 0) + (this.tcp.get(name)?.heldCount ?? 0),
         metrics,
         discovery: () => this.watcher,
+        holding: (name) => ({ requests: this.http?.held(name) ?? 0, connections: this.tcp.get(name)?.heldCount ?? 0 }),
+        loops: () => this.supervisor.status(),
+        prerequisites: () => this.prerequisites?.status() ?? [],
+        ...this.reloadHook(),
       });
 
       this.site = new LoadingSite({
@@ -138,6 +150,7 @@ export class Daemon {
         backend.feed.start(observer);
         backend.stats?.start();
       }
+      this.supervise(services);
       const total = services.all().length;
       if (total === 0) {
         const where = sources.length > 0 ? 'label containers with drowse.enable=true, or add services to a config file' : 'add them to the config file';
@@ -156,6 +169,7 @@ export class Daemon {
     this.watcher?.stop();
     await this.applying;
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
+    await this.prerequisites?.stop();
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
@@ -235,6 +249,53 @@ export class Daemon {
         this.log.error({ err, service: s.name }, 'tcp listener of a discovered service could not start');
       }
     }
+  }
+
+  /**
+   * Prerequisite checks (CONTRACT §5): the local ones (ports, directories, open files) before
+   * anything binds, an engine's in the background so one that hangs never holds the start up.
+   * Failures are logged and shown in /status; none stops drowse, and those that can recover are
+   * checked again until they pass.
+   */
+  private async checkPrerequisites(): Promise<void> {
+    const { config } = this.opts;
+    const socket = controlSocketOf(config.control);
+    const prerequisites = new Prerequisites({
+      checks: prerequisitesOf(config, { backends: this.backends, ...(socket === undefined ? {} : { controlSocket: socket }) }),
+      log: this.log,
+      clock: this.clock,
+      ...(this.opts.recheckMs === undefined ? {} : { recheckMs: this.opts.recheckMs }),
+    });
+    this.prerequisites = prerequisites;
+    await prerequisites.run((c) => c.local);
+    void prerequisites.run((c) => !c.local);
+    prerequisites.startRechecks();
+  }
+
+  /** Registers every long-running loop with the supervisor; sources are read at request time, never cached. */
+  private supervise(services: ServiceRegistry): void {
+    for (const [name, b] of this.backends) {
+      this.supervisor.watch(`feed "${name}"`, () => b.feed.state());
+      const stats = b.stats;
+      if (stats) this.supervisor.watchAll(() => Object.entries(stats.state()).map(([monitor, st]) => [`${monitor} "${name}"`, st] as const));
+    }
+    const started = new Date(this.startedAt);
+    this.supervisor.watchAll(() => discoveryLoops(this.watcher, started));
+    this.supervisor.watchAll(() => livenessLoops(services.all()));
+    const prerequisites = this.prerequisites;
+    if (prerequisites) this.supervisor.watch('prerequisites', () => prerequisites.loopStatus());
+  }
+
+  /** POST /reload runs the daemon's reload() once it has one (the config reload); until then the route answers 501. */
+  private reloadHook(): { reload?: () => Promise<object> } {
+    const reload = (this as unknown as { reload?: () => Promise<unknown> }).reload;
+    if (typeof reload !== 'function') return {};
+    return {
+      reload: async () => {
+        const result = await reload.call(this);
+        return typeof result === 'object' && result !== null ? result : { reloaded: true };
+      },
+    };
   }
 
   private mustViews(): ControlViews {

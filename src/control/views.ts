@@ -23,6 +23,14 @@ export interface ControlViewParts {
   readonly metrics: Metrics;
   /** Label discovery, when a provider discovers: each source's standing and the last merge. */
   readonly discovery?: () => DiscoveryView | undefined;
+  /** Requests (HTTP) and connections (TCP) held right now for a service, each on its own. */
+  readonly holding?: (service: string) => { readonly requests: number; readonly connections: number };
+  /** Every supervised loop's state (the daemon's Supervisor). */
+  readonly loops?: () => readonly object[];
+  /** The prerequisite checks' last results. */
+  readonly prerequisites?: () => readonly object[];
+  /** Reloads the config (POST /reload); absent until the daemon can. */
+  readonly reload?: () => Promise<object>;
 }
 
 /** What the views read of label discovery. */
@@ -35,8 +43,12 @@ export interface DiscoveryView {
 export class ControlViews implements ControlBackend {
   private readonly parts: ControlViewParts;
 
+  /** POST /reload, when the daemon can reload. */
+  readonly reload?: () => Promise<object>;
+
   constructor(parts: ControlViewParts) {
     this.parts = parts;
+    if (parts.reload) this.reload = parts.reload;
   }
 
   status(): object {
@@ -61,6 +73,8 @@ export class ControlViews implements ControlBackend {
       }),
       services: [...services.all().map((s) => this.serviceStatus(s)), ...this.unavailable()],
       ...(discovery ? { discovery: discovery.status() } : {}),
+      ...(this.parts.loops ? { loops: this.parts.loops() } : {}),
+      ...(this.parts.prerequisites ? { prerequisites: this.parts.prerequisites() } : {}),
     };
   }
 
@@ -119,8 +133,10 @@ export class ControlViews implements ControlBackend {
     const stats = this.statsOf(s);
     const found = s.config.discovered;
     const shadowed = this.parts.discovery?.()?.merged()?.shadowed.includes(s.name) ?? false;
+    const holding = this.parts.holding?.(s.name);
     return {
       ...s.status(),
+      ...(holding ? { held_requests: holding.requests, held_connections: holding.connections } : {}),
       source: found ? 'labels' : 'file',
       ...(found ? { container: found.container, ...(found.compose ? { compose: found.compose } : {}) } : {}),
       // A labelled container the file also defines: the file's definition is the one served.

@@ -67,6 +67,9 @@ export class Service {
   private readonly waiters = new Waiters();
   private readonly events: ServiceEvents;
   private wakes = 0;
+  /** Bytes from clients and to them, over every entrypoint, since this service was built. */
+  private bytesIn = 0;
+  private bytesOut = 0;
   private lastWakeMs: number | undefined;
   private lastStop: LastStop | undefined;
   private dependencies: readonly Dependency[] = [];
@@ -197,6 +200,12 @@ export class Service {
     };
   }
 
+  /** Adds bytes a request or connection moved (from the client, to the client), for /status. */
+  countBytes(inBytes: number, outBytes: number): void {
+    this.bytesIn += inBytes;
+    this.bytesOut += outBytes;
+  }
+
   /**
    * Counts a moment of activity (bytes moved on a TCP connection): the idle timer starts over from
    * now. Unlike acquire() nothing stays in flight, so a connection that goes silent lets the
@@ -307,6 +316,8 @@ export class Service {
         ...(this.config.tcp ? { tcp: formatHostPort(this.config.tcp.listen) } : {}),
       },
       in_flight: this.snap.inFlight ?? 0,
+      bytes_in: this.bytesIn,
+      bytes_out: this.bytesOut,
       ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
       ...(this.idle.sleepsAt === undefined ? {} : { sleeps_at: iso(this.idle.sleepsAt) }),
       wakes: this.wakes,
