@@ -4,12 +4,13 @@
  */
 import { parseHostPort, type DiscoveredConfig, type DrowseConfig, type LoadResult, type ServiceConfig } from './config/index.ts';
 import { BACKENDS, createBackend, guardedByLabels, providerEntries, type Backend, type BackendRegistry, type WorkloadEvent, type WorkloadObserver } from './provider/index.ts';
-import { ServiceRegistry, type Service, type WakeBackoff } from './service/index.ts';
+import { ServiceRegistry, livenessLoops, type Service, type WakeBackoff } from './service/index.ts';
 import { buildEntrypoints, httpEntrypoint, httpRoutes, tcpEntrypoint, type HttpEntrypoint, type TcpEntrypoint } from './proxy/index.ts';
-import { ConfigWatcher, Reloader, type ReloadStatus, type ReloadTrigger } from './watcher/index.ts';
-import { ControlServer, ControlViews, EventFeed, Metrics, defaultControlSocket } from './control/index.ts';
+import { ConfigWatcher, Reloader, discoveryLoops, type ReloadStatus, type ReloadTrigger } from './watcher/index.ts';
+import { ControlServer, ControlViews, EventFeed, Metrics, controlSocketOf, defaultControlSocket } from './control/index.ts';
+import { Prerequisites, prerequisitesOf } from './prerequisites/index.ts';
 import { LoadingSite } from './loading/index.ts';
-import { EventLogWriter, Redactor, systemClock, type Clock, type Logger } from './kernel/index.ts';
+import { EventLogWriter, Redactor, Supervisor, systemClock, type Clock, type Logger } from './kernel/index.ts';
 
 /** Everything the daemon is built from. */
 export interface DaemonOptions {
@@ -26,6 +27,10 @@ export interface DaemonOptions {
   readonly backends?: BackendRegistry;
   /** Time for uptime, services' timers and the backends' loops; the system clock unless told. */
   readonly clock?: Clock;
+  /** How long requests to a service whose provider is offline are held before a 503 (5 s); tests shorten it. */
+  readonly offlineHoldMs?: number;
+  /** How often failed prerequisites that can recover are checked again (30 s); tests shorten it. */
+  readonly recheckMs?: number;
   /** How long start() waits for the first listing of labelled containers (5 s); an engine that is down is not waited for. */
   readonly discoveryWaitMs?: number;
   /** Finds and parses the config again for a reload (SIGHUP, file edits, the control API); no reloads without it. */
@@ -60,6 +65,9 @@ export class Daemon {
   /** The config in force: the one started with, then each reloaded one. */
   private config: DrowseConfig;
   private readonly redactor: Redactor;
+  /** Every long-running loop's state, for /status. */
+  readonly supervisor: Supervisor;
+  private prerequisites: Prerequisites | undefined;
   private readonly startedAt: number;
   private stopped = false;
 
@@ -70,6 +78,7 @@ export class Daemon {
     this.config = opts.config;
     this.redactor = opts.redactor ?? new Redactor(opts.config.secrets ?? []);
     this.startedAt = this.clock.now();
+    this.supervisor = new Supervisor(this.clock);
   }
 
   /** Reloads the config (as SIGHUP does) and resolves with the outcome; refused without a loader. */
@@ -107,6 +116,7 @@ export class Daemon {
         const deps = { log: this.log, clock: this.clock, awake: () => this.services?.awakeOn(entry.name) ?? [] };
         this.backends.set(entry.name, createBackend(entry, deps, this.opts.backends ?? BACKENDS));
       }
+      await this.checkPrerequisites();
       const services = new ServiceRegistry({
         services: config.services,
         provider: (name, sc) => this.providerFor(name, sc),
@@ -114,6 +124,7 @@ export class Daemon {
         clock: this.clock,
         probeTimeoutMs: this.opts.probeTimeoutMs ?? 2000,
         ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
+        ...(this.opts.offlineHoldMs === undefined ? {} : { offlineHoldMs: this.opts.offlineHoldMs }),
       });
       this.services = services;
       const metrics = new Metrics(() => this.mustViews().snapshot());
@@ -131,7 +142,15 @@ export class Daemon {
         metrics,
         discovery: () => this.watcher,
         lastReload: () => this.reloader?.status(),
-        reload: () => this.reload('api'),
+        // Refused reloads reject, with their problems: POST /reload answers 422 with them.
+        reload: async () => {
+          const outcome = await this.reload('api');
+          if (!outcome.ok) throw Object.assign(new Error('reload refused; the running config keeps serving'), { problems: outcome.problems ?? [] });
+          return outcome;
+        },
+        holding: (name) => ({ requests: this.http?.held(name) ?? 0, connections: this.tcp.get(name)?.heldCount ?? 0 }),
+        loops: () => this.supervisor.status(),
+        prerequisites: () => this.prerequisites?.status() ?? [],
       });
 
       this.site = new LoadingSite({
@@ -161,6 +180,7 @@ export class Daemon {
         backend.feed.start(observer);
         backend.stats?.start();
       }
+      this.supervise(services);
       const total = services.all().length;
       if (total === 0) {
         const where = sources.length > 0 ? 'label containers with drowse.enable=true, or add services to a config file' : 'add them to the config file';
@@ -182,6 +202,7 @@ export class Daemon {
     await this.applying;
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
     this.events?.stop();
+    await this.prerequisites?.stop();
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
@@ -327,6 +348,41 @@ export class Daemon {
     // The daemon's redactor: a reload adds the secrets it brings.
     const redactor = this.redactor;
     this.events = new EventFeed({ log: this.log, redact: (text) => redactor.redact(text), ...(this.eventLog ? { sink: this.eventLog } : {}), ...(this.opts.sseHeartbeatMs === undefined ? {} : { heartbeatMs: this.opts.sseHeartbeatMs }) });
+  }
+
+  /**
+   * Prerequisite checks (CONTRACT §5): the local ones (ports, directories, open files) before
+   * anything binds, an engine's in the background so one that hangs never holds the start up.
+   * Failures are logged and shown in /status; none stops drowse, and those that can recover are
+   * checked again until they pass.
+   */
+  private async checkPrerequisites(): Promise<void> {
+    const { config } = this.opts;
+    const socket = controlSocketOf(config.control);
+    const prerequisites = new Prerequisites({
+      checks: prerequisitesOf(config, { backends: this.backends, ...(socket === undefined ? {} : { controlSocket: socket }) }),
+      log: this.log,
+      clock: this.clock,
+      ...(this.opts.recheckMs === undefined ? {} : { recheckMs: this.opts.recheckMs }),
+    });
+    this.prerequisites = prerequisites;
+    await prerequisites.run((c) => c.local);
+    void prerequisites.run((c) => !c.local);
+    prerequisites.startRechecks();
+  }
+
+  /** Registers every long-running loop with the supervisor; sources are read at request time, never cached. */
+  private supervise(services: ServiceRegistry): void {
+    for (const [name, b] of this.backends) {
+      this.supervisor.watch(`feed "${name}"`, () => b.feed.state());
+      const stats = b.stats;
+      if (stats) this.supervisor.watchAll(() => Object.entries(stats.state()).map(([monitor, st]) => [`${monitor} "${name}"`, st] as const));
+    }
+    const started = new Date(this.startedAt);
+    this.supervisor.watchAll(() => discoveryLoops(this.watcher, started));
+    this.supervisor.watchAll(() => livenessLoops(services.all()));
+    const prerequisites = this.prerequisites;
+    if (prerequisites) this.supervisor.watch('prerequisites', () => prerequisites.loopStatus());
   }
 
   private mustViews(): ControlViews {

@@ -7,13 +7,13 @@ import { loadConfig, formatProblem, configJsonSchema, parseHostPort, EMBEDDED_SO
 import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
 import { followEvents, formatEventLine, controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
-import { unknownCommand } from './cli/index.ts';
+import { unknownCommand, ControlAddressError, EXIT, EXIT_CODES_HELP, explicitTarget, renderStatus, renderFindings, probe, type StatusDocument } from './cli/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage. */
-const EXIT_FAILURE = 1;
-const EXIT_INVALID = 2;
+/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage, 3 a failed prerequisite (cli/exit-codes.ts). */
+const EXIT_FAILURE = EXIT.FAILURE;
+const EXIT_INVALID = EXIT.INVALID;
 
 /** The config, or every problem printed and exit 2. Warnings are returned: serve logs them, check prints them. */
 async function configOrExit(file: string | undefined): Promise<{ config: DrowseConfig; warnings: readonly string[] }> {
@@ -86,14 +86,31 @@ async function serve(file: string | undefined): Promise<void> {
   if (hupBeforeStart) reload();
 }
 
-async function check(file: string | undefined): Promise<void> {
+async function check(file: string | undefined, opts: { probe?: boolean; json?: boolean } = {}): Promise<void> {
   const { config, warnings } = await configOrExit(file);
   for (const w of warnings) process.stderr.write(`drowse: warning: ${w}\n`);
   const names = config.services.map((s) => s.name).join(', ') || 'none';
-  process.stdout.write(`${config.source}: ok (${config.services.length} service(s): ${names})\n`);
+  if (!opts.probe) {
+    process.stdout.write(`${config.source}: ok (${config.services.length} service(s): ${names})\n`);
+    return;
+  }
+  const results = await probe(config);
+  const failed = results.filter((r) => !r.ok && r.severity !== 'warning');
+  if (opts.json) process.stdout.write(`${JSON.stringify({ config: config.source, ok: failed.length === 0, prerequisites: results }, null, 2)}\n`);
+  else {
+    process.stdout.write(`${config.source}: config ok (${config.services.length} service(s): ${names})\n`);
+    for (const r of results) process.stdout.write(`${r.ok ? 'ok     ' : r.severity === 'warning' ? 'warning' : 'FAILED '}  ${r.name}${r.ok ? '' : ` [${r.code ?? ''}]`}\n`);
+    const notOk = results.filter((r) => !r.ok);
+    if (notOk.length > 0) process.stdout.write(`\n${renderFindings(notOk)}\n`);
+  }
+  // Engine clients may keep sockets open; the answer is complete.
+  process.exit(failed.length === 0 ? EXIT.OK : EXIT.PREREQUISITE);
 }
 
-async function controlTarget(file: string | undefined): Promise<ControlTarget> {
+/** --control, else $DROWSE_CONTROL, else the config; $DROWSE_TOKEN wins over the config's token. */
+async function controlTarget(file: string | undefined, flag?: string): Promise<ControlTarget> {
+  const explicit = explicitTarget(flag);
+  if (explicit) return explicit;
   const result = await loadConfig(file === undefined ? {} : { file });
   if (!result.ok) {
     // Falling back to the default socket would ask some other drowse, or none, and hide the typo.
@@ -103,43 +120,34 @@ async function controlTarget(file: string | undefined): Promise<ControlTarget> {
   }
   const c = result.config.control;
   const listen = c.listen ? parseHostPort(c.listen) : undefined;
-  if (listen) return { listen, ...(c.token ? { token: c.token } : {}) };
-  return { socket: c.socket ?? defaultControlSocket() };
+  const token = process.env.DROWSE_TOKEN || c.token;
+  if (listen) return { listen, ...(token ? { token } : {}) };
+  return { socket: c.socket ?? defaultControlSocket(), ...(process.env.DROWSE_TOKEN ? { token: process.env.DROWSE_TOKEN } : {}) };
 }
 
 /** `drowse health`: only the exit code matters to a HEALTHCHECK; the reason goes to stderr, kept in Docker's health log. */
-async function health(file: string | undefined): Promise<void> {
-  const result = await probeHealth(await controlTarget(file));
+async function health(file: string | undefined, flag?: string): Promise<void> {
+  const result = await probeHealth(await controlTarget(file, flag));
   if (result.ok) return;
   process.stderr.write(`drowse: unhealthy: ${result.error}\n`);
   process.exitCode = EXIT_FAILURE;
-}
-
-interface StatusView {
-  version: string;
-  uptime_s: number;
-  providers: Array<{ name: string; online: boolean; last_error?: string }>;
-  services: Array<{ name: string; state: string; in_flight?: number; sleeps_at?: string; reason?: string; source?: string; problems?: string[] }>;
-}
-
-function printStatus(s: StatusView): void {
-  process.stdout.write(`drowse ${s.version}, up ${s.uptime_s}s\n\nPROVIDER  ONLINE  LAST ERROR\n`);
-  for (const p of s.providers) process.stdout.write(`${p.name.padEnd(9)} ${String(p.online).padEnd(7)} ${p.last_error ?? ''}\n`);
-  process.stdout.write(`\nSERVICE              SOURCE  STATE        IN-FLIGHT  SLEEPS AT\n`);
-  for (const v of s.services) {
-    process.stdout.write(`${v.name.padEnd(20)} ${(v.source ?? '').padEnd(7)} ${v.state.padEnd(12)} ${String(v.in_flight ?? '').padEnd(10)} ${v.sleeps_at ?? ''}${v.reason ? `  (${v.reason})` : ''}\n`);
-    for (const p of v.problems ?? []) process.stdout.write(`  ${p}\n`);
-  }
 }
 
 const program = new Command()
   .name('drowse')
   .description('Scale-to-zero reverse proxy: sleeps idle containers and wakes them on the first request.')
   .version(version, '-v, --version')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText('after', EXIT_CODES_HELP);
 
 program.command('serve', { isDefault: true }).description('run the proxy').option('-c, --config <file>', 'config file').action(async (o: { config?: string }) => serve(o.config));
-program.command('check').description('validate a config; exit 0 when valid, 2 when not').option('-c, --config <file>', 'config file').action(async (o: { config?: string }) => check(o.config));
+program
+  .command('check')
+  .description('validate a config; exit 0 when valid, 2 when not; with --probe also check the prerequisites (engines, ports, directories, open files): 3 when one fails')
+  .option('-c, --config <file>', 'config file')
+  .option('--probe', 'also check what drowse needs of this host, as it does at start')
+  .option('--json', 'with --probe: print the results as JSON')
+  .action(async (o: { config?: string; probe?: boolean; json?: boolean }) => check(o.config, o));
 program.command('schema').description('print the JSON Schema of the config').action(() => {
   process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
 });
@@ -147,22 +155,34 @@ program
   .command('status')
   .description('show services, states and providers of the running daemon')
   .option('-c, --config <file>', 'config file (to find the control API)')
-  .option('--json', 'print JSON')
-  .action(async (o: { config?: string; json?: boolean }) => {
-    const s = await controlRequest(await controlTarget(o.config), 'GET', '/status');
+  .option('--control <where>', 'control API: a socket path or http://host:port (else $DROWSE_CONTROL, else the config)')
+  .option('--json', 'print the /status document as JSON')
+  .action(async (o: { config?: string; control?: string; json?: boolean }) => {
+    const s = await controlRequest(await controlTarget(o.config, o.control), 'GET', '/status');
     if (o.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-    else printStatus(s as StatusView);
+    else process.stdout.write(renderStatus(s as StatusDocument));
   });
 for (const verb of ['wake', 'sleep'] as const) {
   program
     .command(`${verb} <name>`)
     .description(verb === 'wake' ? 'wake a service and wait until it is ready' : 'put a service to sleep now')
     .option('-c, --config <file>', 'config file (to find the control API)')
-    .action(async (name: string, o: { config?: string }) => {
-      const s = (await controlRequest(await controlTarget(o.config), 'POST', `/services/${encodeURIComponent(name)}/${verb}`)) as { state: string };
+    .option('--control <where>', 'control API: a socket path or http://host:port')
+    .action(async (name: string, o: { config?: string; control?: string }) => {
+      const s = (await controlRequest(await controlTarget(o.config, o.control), 'POST', `/services/${encodeURIComponent(name)}/${verb}`)) as { state: string };
       process.stdout.write(`${name}: ${s.state}\n`);
     });
 }
+program
+  .command('reload')
+  .description('ask the running daemon to reload its config (as SIGHUP does); exit 1 with every problem when the new config is refused')
+  .option('-c, --config <file>', 'config file (to find the control API)')
+  .option('--control <where>', 'control API: a socket path or http://host:port')
+  .option('--json', 'print the answer as JSON')
+  .action(async (o: { config?: string; control?: string; json?: boolean }) => {
+    const answer = await controlRequest(await controlTarget(o.config, o.control), 'POST', '/reload');
+    process.stdout.write(o.json ? `${JSON.stringify(answer, null, 2)}\n` : 'reloaded\n');
+  });
 
 program
   .command('events')
@@ -183,7 +203,8 @@ program
   .command('health')
   .description("exit 0 when the running daemon's control API answers, 1 when not (for Docker's HEALTHCHECK); prints nothing on success")
   .option('-c, --config <file>', 'config file (to find the control API)')
-  .action(async (o: { config?: string }) => health(o.config));
+  .option('--control <where>', 'control API: a socket path or http://host:port')
+  .action(async (o: { config?: string; control?: string }) => health(o.config, o.control));
 
 const unknown = unknownCommand(program, process.argv.slice(2));
 if (unknown !== undefined) {
@@ -192,5 +213,8 @@ if (unknown !== undefined) {
 }
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`drowse: ${errorMessage(err)}\n`);
-  process.exit(EXIT_FAILURE);
+  // A refused reload says why, problem by problem, with positions.
+  const problems = (err as { body?: { problems?: unknown } } | null)?.body?.problems;
+  if (Array.isArray(problems)) for (const p of problems) process.stderr.write(`  ${typeof p === 'string' ? p : JSON.stringify(p)}\n`);
+  process.exit(err instanceof ControlAddressError ? EXIT_INVALID : EXIT_FAILURE);
 });

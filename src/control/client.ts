@@ -12,9 +12,12 @@ export interface ControlTarget {
 export class ControlClientError extends Error {
   override readonly name = 'ControlClientError';
   readonly status?: number;
-  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+  /** The daemon's answer, when it answered with an error (a refused reload carries its problems). */
+  readonly body?: unknown;
+  constructor(message: string, options?: { cause?: unknown; status?: number; body?: unknown }) {
     super(message, options);
     if (options?.status !== undefined) this.status = options.status;
+    if (options?.body !== undefined) this.body = options.body;
   }
 }
 
@@ -43,7 +46,7 @@ export function controlRequest(target: ControlTarget, method: 'GET' | 'POST', pa
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve(body);
           const msg = (body as { error?: string }).error ?? `status ${status}`;
-          reject(new ControlClientError(`control API at ${where}: ${msg}`, { status }));
+          reject(new ControlClientError(`control API at ${where}: ${msg}`, { status, body }));
         });
       },
     );

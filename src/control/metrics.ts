@@ -22,7 +22,7 @@ export interface MetricsSnapshot {
   readonly disks: readonly { readonly provider: string; readonly images: number; readonly containers: number; readonly volumes: number; readonly buildCache: number }[];
 }
 
-const STATES = ['asleep', 'waking', 'ready', 'stopping', 'error'] as const;
+const STATES = ['asleep', 'waking', 'ready', 'stopping', 'error', 'unknown'] as const;
 /** Wakes take from tens of milliseconds (a paused container) to minutes (a big JVM). */
 const WAKE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 

@@ -18,6 +18,8 @@ export interface ControlBackend {
   hasService(name: string): boolean;
   /** Prometheus exposition text. */
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** Reloads the config and resolves with what changed; rejects when the new config is not applied. Optional: without it POST /reload is 501. */
+  readonly reload?: () => Promise<object>;
 }
 
 /** Where and how the control API listens. */
@@ -113,6 +115,16 @@ export class ControlServer {
         res.end(body);
         return;
       }
+      if (url.pathname === '/reload') {
+        if (req.method !== 'POST') return this.send(res, 405, { error: 'use POST' }, { allow: 'POST' });
+        if (!backend.reload) return this.send(res, 501, { error: 'this drowse cannot reload over the control API' });
+        try {
+          return this.send(res, 200, await backend.reload());
+        } catch (err) {
+          // The old config keeps serving; the answer says why the new one was not taken.
+          return this.send(res, 422, { ...failureBody(err), ...problemsOf(err) });
+        }
+      }
       if (parts.length === 3 && parts[0] === 'services' && (parts[2] === 'wake' || parts[2] === 'sleep')) {
         if (req.method !== 'POST') return this.send(res, 405, { error: 'use POST' }, { allow: 'POST' });
         const name = decodeURIComponent(parts[1] ?? '');
@@ -155,6 +167,12 @@ export function failureBody(err: unknown): { error: string; code?: string; cause
   }
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
   return { error: errorMessage(err), ...(code ? { code } : {}), ...(causes.length ? { causes } : {}) };
+}
+
+/** The problems of a config that did not load, when the error carries them (each with its position). */
+function problemsOf(err: unknown): { problems?: unknown[] } {
+  const problems = (err as { problems?: unknown } | null)?.problems;
+  return Array.isArray(problems) ? { problems } : {};
 }
 
 function authorized(header: string | undefined, token: string): boolean {

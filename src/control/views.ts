@@ -25,7 +25,13 @@ export interface ControlViewParts {
   readonly discovery?: () => DiscoveryView | undefined;
   /** The last config reload's outcome, when there was one. */
   readonly lastReload?: () => object | undefined;
-  /** Reloads the config and resolves with the outcome. */
+  /** Requests (HTTP) and connections (TCP) held right now for a service, each on its own. */
+  readonly holding?: (service: string) => { readonly requests: number; readonly connections: number };
+  /** Every supervised loop's state (the daemon's Supervisor). */
+  readonly loops?: () => readonly object[];
+  /** The prerequisite checks' last results. */
+  readonly prerequisites?: () => readonly object[];
+  /** Reloads the config (POST /reload) and resolves with the outcome. */
   readonly reload?: () => Promise<object>;
 }
 
@@ -39,8 +45,12 @@ export interface DiscoveryView {
 export class ControlViews implements ControlBackend {
   private readonly parts: ControlViewParts;
 
+  /** POST /reload, when the daemon can reload. */
+  readonly reload?: () => Promise<object>;
+
   constructor(parts: ControlViewParts) {
     this.parts = parts;
+    if (parts.reload) this.reload = parts.reload;
   }
 
   status(): object {
@@ -66,6 +76,9 @@ export class ControlViews implements ControlBackend {
       services: [...services.all().map((s) => this.serviceStatus(s)), ...this.unavailable()],
       ...(discovery && discovery.status().length > 0 ? { discovery: discovery.status() } : {}),
       ...(this.parts.lastReload?.() ? { last_reload: this.parts.lastReload() } : {}),
+      ...(discovery ? { discovery: discovery.status() } : {}),
+      ...(this.parts.loops ? { loops: this.parts.loops() } : {}),
+      ...(this.parts.prerequisites ? { prerequisites: this.parts.prerequisites() } : {}),
     };
   }
 
@@ -73,11 +86,6 @@ export class ControlViews implements ControlBackend {
   private unavailable(): object[] {
     const merged = this.parts.discovery?.()?.merged();
     return (merged?.unavailable ?? []).map((u) => ({ name: u.name, state: 'unavailable', source: 'labels', provider: u.provider, container: u.container, problems: u.problems }));
-  }
-
-  /** Reloads the config as SIGHUP does; the outcome says whether the new config is in force. */
-  reload(): Promise<object> {
-    return this.parts.reload ? this.parts.reload() : Promise.resolve({ ok: false, problems: ['reload is not available'] });
   }
 
   metrics(): Promise<{ contentType: string; body: string }> {
@@ -129,8 +137,10 @@ export class ControlViews implements ControlBackend {
     const stats = this.statsOf(s);
     const found = s.config.discovered;
     const shadowed = this.parts.discovery?.()?.merged()?.shadowed.includes(s.name) ?? false;
+    const holding = this.parts.holding?.(s.name);
     return {
       ...s.status(),
+      ...(holding ? { held_requests: holding.requests, held_connections: holding.connections } : {}),
       source: found ? 'labels' : 'file',
       ...(found ? { container: found.container, ...(found.compose ? { compose: found.compose } : {}) } : {}),
       // A labelled container the file also defines: the file's definition is the one served.

@@ -62,16 +62,23 @@ test('a failing attempt is retried after a growing delay, and the loop reports b
   await settle();
   assert.equal(loop.status().state, 'backoff');
   assert.equal(loop.status().lastError, 'connect ECONNREFUSED');
+  assert.equal(loop.status().failures, 1);
+  assert.equal(loop.status().retryAt?.getTime(), clock.now() + 1000, 'the backoff says when it ends');
   await clock.advance(999);
   assert.equal(attempts.length, 1, 'still waiting');
   await clock.advance(1);
   assert.equal(attempts.length, 2);
+  assert.equal(loop.status().state, 'degraded', 'trying again, not yet healthy');
+  assert.equal(loop.status().retryAt, undefined);
+  attempts[1]!.ctx.healthy();
   assert.equal(loop.status().state, 'running');
+  assert.equal(loop.status().failures, 0, 'a healthy attempt ends the run of failures');
   assert.equal(loop.status().lastError, 'connect ECONNREFUSED', 'the last error stays visible after recovery');
 
   attempts[1]!.fail(new Error('again'));
   await settle();
   assert.deepEqual(ends.map((e) => e.delayMs), [1000, 2000]);
+  assert.equal(loop.status().failures, 1);
   await loop.stop();
   assert.equal(loop.status().state, 'stopped');
 });
@@ -127,5 +134,6 @@ test('an attempt that fails at once or simply resolves is retried too', async ()
   await clock.advance(10);
   assert.equal(calls, 3);
   assert.equal(loop.status().lastError, 'flaky: ended');
+  assert.deepEqual([loop.status().state, loop.status().failures], ['backoff', 3], 'consecutive failures are counted: an attempt that resolves ended too');
   await loop.stop();
 });

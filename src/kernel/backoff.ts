@@ -48,12 +48,19 @@ export class Backoff {
   }
 }
 
-/** What a supervised loop is doing, for /status. */
+/**
+ * What a supervised loop is doing, for /status: `running` (healthy), `degraded` (trying again after
+ * failures, not yet healthy), `backoff` (waiting until `retryAt` before the next attempt), `stopped`.
+ */
 export interface LoopStatus {
-  readonly state: 'running' | 'backoff' | 'stopped';
+  readonly state: 'running' | 'degraded' | 'backoff' | 'stopped';
   /** The last failure, kept after recovery so operators can see what happened. */
   readonly lastError?: string;
   readonly since: Date;
+  /** Attempts that failed in a row; an attempt that becomes healthy resets it. */
+  readonly failures?: number;
+  /** While in backoff: when the next attempt starts. */
+  readonly retryAt?: Date;
 }
 
 /** What one attempt of a supervised loop receives. */
@@ -91,6 +98,8 @@ export class SupervisedLoop {
   readonly #clock: Clock;
   readonly #backoff: Backoff;
   #status: LoopStatus;
+  /** Attempts that failed in a row, for /status (the backoff keeps its own count, reset only by a stable attempt). */
+  #failures = 0;
   #abort: AbortController | undefined;
   #done: Promise<void> | undefined;
 
@@ -130,11 +139,17 @@ export class SupervisedLoop {
     const { name, log } = this.#opts;
     const stableMs = this.#opts.stableMs ?? 10_000;
     while (!signal.aborted) {
-      this.#setState('running');
+      this.#setState(this.#failures > 0 ? 'degraded' : 'running');
       let healthyAt: number | undefined;
       let ended: Error;
+      const healthy = (): void => {
+        if (healthyAt !== undefined) return;
+        healthyAt = this.#clock.now();
+        this.#failures = 0;
+        if (!signal.aborted) this.#setState('running');
+      };
       try {
-        await this.#opts.run({ signal, healthy: () => { healthyAt ??= this.#clock.now(); } });
+        await this.#opts.run({ signal, healthy });
         ended = new Error(`${name}: ended`);
       } catch (err) {
         ended = asError(err);
@@ -142,7 +157,8 @@ export class SupervisedLoop {
       if (signal.aborted) break;
       if (healthyAt !== undefined && this.#clock.now() - healthyAt >= stableMs) this.#backoff.reset();
       const delayMs = this.#backoff.next();
-      this.#setState('backoff', ended.message);
+      this.#failures++;
+      this.#setState('backoff', ended.message, new Date(this.#clock.now() + delayMs));
       log.warn({ loop: name, err: ended, delayMs, attempt: this.#backoff.attempts }, 'background loop failed, retrying');
       try {
         this.#opts.onAttemptEnd?.(ended, delayMs);
@@ -155,9 +171,15 @@ export class SupervisedLoop {
     this.#setState('stopped');
   }
 
-  #setState(state: LoopStatus['state'], lastError?: string): void {
+  #setState(state: LoopStatus['state'], lastError?: string, retryAt?: Date): void {
     const error = lastError ?? this.#status.lastError;
-    this.#status = { state, since: new Date(this.#clock.now()), ...(error === undefined ? {} : { lastError: error }) };
+    this.#status = {
+      state,
+      since: new Date(this.#clock.now()),
+      failures: this.#failures,
+      ...(error === undefined ? {} : { lastError: error }),
+      ...(retryAt === undefined ? {} : { retryAt }),
+    };
   }
 }
 

@@ -2,6 +2,7 @@ export { createLogger, silentLogger, type Logger, type LogOptions } from './log.
 export { systemClock, setLongTimeout, MAX_TIMER_MS, type Clock } from './clock.ts';
 export { formatDuration } from './duration.ts';
 export { Backoff, SupervisedLoop, sleep, type BackoffOptions, type LoopStatus, type AttemptContext, type SupervisedLoopOptions } from './backoff.ts';
+export { Supervisor, type LoopView, type LoopSource, type AnyLoopStatus, type OffLoopStatus } from './supervisor.ts';
 export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
 export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';

@@ -28,6 +28,7 @@ export function describe(e: WakeEvent): string {
     case 'asleep':
       return `${s} is asleep`;
     case 'error':
+      if (e.failed === 'provider') return `${s} cannot be reached right now`;
       return e.failed === 'stop' ? `Could not put ${s} to sleep` : `Could not wake ${s}`;
     case 'unhealthy':
       return `${s} is unhealthy`;

@@ -28,8 +28,8 @@ export interface WakeEventFields {
   readonly unpause?: true;
   /** For probing: which check decides readiness. */
   readonly check?: CheckKind;
-  /** For error: the stop failed, not a wake. */
-  readonly failed?: 'stop';
+  /** For error: the stop failed, not a wake; or the provider cannot be reached (the service is `unknown`). */
+  readonly failed?: 'stop' | 'provider';
   /** For error: when requests may start the next wake (the backoff). */
   readonly retry_at?: string;
 }

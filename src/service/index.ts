@@ -5,3 +5,4 @@ export type { WakeEvent, WakeEventFields, WakeEventType, WakeEventListener } fro
 export type { CheckKind } from './wake.ts';
 export { wakeFailure, stopFailure, WorkloadExitedError, WorkloadMissingError, type Failure, type FailureCode } from './failure.ts';
 export { ServiceRegistry, type ServiceRegistryOptions } from './registry.ts';
+export { livenessLoops } from './loops.ts';

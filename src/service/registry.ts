@@ -22,6 +22,8 @@ export interface ServiceRegistryOptions {
   /** How long a probe attempt may take when health sets no timeout. */
   readonly probeTimeoutMs: number;
   readonly wakeBackoff?: WakeBackoff;
+  /** How long requests to a service whose provider is offline are held before a 503. */
+  readonly offlineHoldMs?: number;
 }
 
 /** What {@link ServiceRegistry.apply} changed. */
@@ -140,10 +142,18 @@ export class ServiceRegistry implements WorkloadObserver {
     for (const e of this.byName.values()) if (e.ref.provider === provider) this.refresh(e);
   }
 
-  /** Only logs: the feed that reports it keeps the provider's health. */
+  /**
+   * Offline: the provider's services become `unknown` (what drowse believed of them may be stale).
+   * Online needs nothing here: the feed's resync that follows every reconnect settles them. The
+   * feed that reports it keeps the provider's health.
+   */
   onProviderOnline(provider: string, online: boolean, error?: Error): void {
-    if (online) this.log.info({ provider }, 'provider online');
-    else this.log.warn({ provider, err: error?.message }, 'provider unreachable; retrying in the background');
+    if (online) {
+      this.log.info({ provider }, 'provider online');
+      return;
+    }
+    this.log.warn({ provider, err: error?.message }, 'provider unreachable; retrying in the background');
+    for (const e of this.byName.values()) if (e.ref.provider === provider) e.service.providerOffline(provider, error);
   }
 
   /** Stops every service's timers and abandons running wakes; workloads are left as they are. */
@@ -166,6 +176,7 @@ export class ServiceRegistry implements WorkloadObserver {
       clock: this.opts.clock ?? systemClock,
       wakeBudgetMs,
       ...(this.opts.wakeBackoff ? { wakeBackoff: this.opts.wakeBackoff } : {}),
+      ...(this.opts.offlineHoldMs === undefined ? {} : { offlineHoldMs: this.opts.offlineHoldMs }),
     });
     return { service, ref, provider, key };
   }

@@ -306,7 +306,7 @@ test('status tells the target, the entrypoints, the wakes and how long the last 
   const before = service.status();
   assert.deepEqual(before, {
     name: 'app', state: 'asleep', since: new Date(clock.now()).toISOString(), provider: 'fake', workload: 'app',
-    target: 'http://127.0.0.1:8080', entrypoints: { http: ['app.lan', 'www.app.lan'] }, in_flight: 0, wakes: 0,
+    target: 'http://127.0.0.1:8080', entrypoints: { http: ['app.lan', 'www.app.lan'] }, in_flight: 0, bytes_in: 0, bytes_out: 0, wakes: 0,
   });
   await service.whenReady();
   const after = service.status();

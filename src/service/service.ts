@@ -37,7 +37,12 @@ export interface ServiceOptions {
   readonly wakeBudgetMs?: number;
   /** How long requests are held off after failed wakes; default 5 s doubling to 5 min. */
   readonly wakeBackoff?: WakeBackoff;
+  /** How long a request is held while the service is `unknown` (its provider offline) before a 503; 5 s unless told. */
+  readonly offlineHoldMs?: number;
 }
+
+/** How long a request waits for an offline provider to come back before it is answered 503. */
+export const DEFAULT_OFFLINE_HOLD_MS = 5_000;
 
 /** Another service this one needs, or one that needs this one; Service satisfies both sides. */
 export interface Dependency {
@@ -62,6 +67,9 @@ export class Service {
   private readonly waiters = new Waiters();
   private readonly events: ServiceEvents;
   private wakes = 0;
+  /** Bytes from clients and to them, over every entrypoint, since this service was built. */
+  private bytesIn = 0;
+  private bytesOut = 0;
   private lastWakeMs: number | undefined;
   private lastStop: LastStop | undefined;
   private dependencies: readonly Dependency[] = [];
@@ -157,6 +165,15 @@ export class Service {
     return at !== undefined && at > this.clock.now() && this.snap.state !== 'ready' && this.snap.state !== 'waking' ? at : undefined;
   }
 
+  /**
+   * The provider cannot be reached: the service becomes `unknown` (unless a wake or stop is under
+   * way) until the resync after the reconnect says what the workload is doing.
+   */
+  providerOffline(provider: string, error?: Error): void {
+    const why = error?.message ?? 'no answer';
+    this.dispatch({ type: 'provider_offline', reason: `provider "${provider}" is unreachable: ${why}`, notice: `${this.name} cannot be reached right now` });
+  }
+
   /** Puts the service to sleep now (control API) or because it idled. */
   sleep(reason: SleepReason): void {
     this.dispatch({ type: 'sleep', reason });
@@ -183,6 +200,12 @@ export class Service {
     };
   }
 
+  /** Adds bytes a request or connection moved (from the client, to the client), for /status. */
+  countBytes(inBytes: number, outBytes: number): void {
+    this.bytesIn += inBytes;
+    this.bytesOut += outBytes;
+  }
+
   /**
    * Counts a moment of activity (bytes moved on a TCP connection): the idle timer starts over from
    * now. Unlike acquire() nothing stays in flight, so a connection that goes silent lets the
@@ -202,9 +225,27 @@ export class Service {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const retryAt = opts.force ? undefined : this.retryAt;
     if (retryAt !== undefined) return Promise.reject(this.failedError(retryAt));
+    if (this.snap.state === 'unknown') return this.holdWhileUnknown(signal, opts);
     const waiting = this.waiters.wait(signal);
     this.wake(opts);
     return waiting;
+  }
+
+  /**
+   * While the provider is offline a request waits a short while for it to come back (an engine
+   * restart takes seconds), then gets the provider's error rather than the whole wake_timeout.
+   */
+  private holdWhileUnknown(signal: AbortSignal | undefined, opts: { force?: boolean }): Promise<void> {
+    const bound = new AbortController();
+    const timer = this.clock.setTimeout(() => bound.abort(this.unreachableError()), this.opts.offlineHoldMs ?? DEFAULT_OFFLINE_HOLD_MS);
+    const waiting = this.waiters.wait(signal ? AbortSignal.any([signal, bound.signal]) : bound.signal);
+    this.wake(opts);
+    return waiting.finally(() => this.clock.clearTimeout(timer));
+  }
+
+  private unreachableError(): WakeFailedError {
+    const { reason, notice } = this.snap;
+    return new WakeFailedError(this.name, reason ?? 'its provider is unreachable', { ...(notice === undefined ? {} : { notice }), code: 'provider_unreachable' });
   }
 
   /** The error a waiter gets for the last failure; the notice is what public answers show. */
@@ -275,6 +316,8 @@ export class Service {
         ...(this.config.tcp ? { tcp: formatHostPort(this.config.tcp.listen) } : {}),
       },
       in_flight: this.snap.inFlight ?? 0,
+      bytes_in: this.bytesIn,
+      bytes_out: this.bytesOut,
       ...(this.lastActivity === undefined ? {} : { last_activity: iso(this.lastActivity) }),
       ...(this.idle.sleepsAt === undefined ? {} : { sleeps_at: iso(this.idle.sleepsAt) }),
       wakes: this.wakes,
@@ -441,6 +484,8 @@ export class Service {
         return this.emit('stopping', { method: this.config.stopMethod, ...(stop?.type === 'begin_stop' ? { reason: stop.reason } : {}) });
       case 'asleep':
         return this.emit('asleep');
+      case 'unknown':
+        return this.emit('error', { failed: 'provider', ...(s.notice === undefined ? {} : { error: s.notice }), ...(s.reason === undefined ? {} : { detail: s.reason }) });
       case 'error':
         return this.emit('error', {
           ...(from === 'stopping' ? { failed: 'stop' as const } : {}),

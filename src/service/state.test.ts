@@ -14,6 +14,8 @@ const stopped: ServiceEvent = { type: 'stop_succeeded' };
 const stopFailed: ServiceEvent = { type: 'stop_failed', reason: 'engine gone', notice: 'web could not be put to sleep' };
 /** After one failed wake, held off until NOW + 5 s. */
 const backingOff = { reason: 'x', notice: 'n', failures: 1, retryAt: NOW + 5000 };
+const offline: ServiceEvent = { type: 'provider_offline', reason: 'provider "local" is unreachable: ECONNREFUSED', notice: 'web cannot be reached right now' };
+const gone = { reason: 'provider "local" is unreachable: ECONNREFUSED', notice: 'web cannot be reached right now' };
 const seen = (workload: 'running' | 'paused' | 'stopped' | 'missing'): ServiceEvent => ({ type: 'observed', workload });
 
 const cases: Array<[string, Snapshot, ServiceEvent, Snapshot, Effect[]]> = [
@@ -75,6 +77,23 @@ const cases: Array<[string, Snapshot, ServiceEvent, Snapshot, Effect[]]> = [
   ['a container started by hand after an error is probed', s('error', { reason: 'x' }), seen('running'), s('waking'), [{ type: 'disarm_idle_timer' }, { type: 'begin_wake' }]],
   ['an idle error state stops whatever the failed wake left running', s('error', { reason: 'x' }), idle, s('stopping'), [{ type: 'disarm_idle_timer' }, { type: 'begin_stop', reason: 'idle' }]],
   ['an error keeps its reason when the container is seen stopped', s('error', { reason: 'x' }), seen('stopped'), s('error', { reason: 'x' }), []],
+  // An offline provider: what drowse believed may be stale, so it says it does not know.
+  ['a ready service whose provider goes offline is unknown, with the provider\'s error', s('ready'), offline, s('unknown', gone), [{ type: 'disarm_idle_timer' }]],
+  ['a sleeping service whose provider goes offline is unknown', s('asleep'), offline, s('unknown', gone), [{ type: 'disarm_idle_timer' }]],
+  ['an error whose provider goes offline is unknown and keeps its backoff', s('error', backingOff), offline, s('unknown', { ...gone, failures: 1, retryAt: NOW + 5000 }), [{ type: 'disarm_idle_timer' }]],
+  ['requests in flight stay counted when the provider goes offline', s('ready', { inFlight: 2 }), offline, s('unknown', { ...gone, inFlight: 2 }), [{ type: 'disarm_idle_timer' }]],
+  ['a wake under way is left to finish when the provider goes offline', s('waking'), offline, s('waking'), []],
+  ['a stop under way is left to finish when the provider goes offline', s('stopping'), offline, s('stopping'), []],
+  ['a second offline report changes nothing', s('unknown', gone), offline, s('unknown', gone), []],
+  ['a request while unknown starts no wake but is queued for the return', s('unknown', gone), wake, s('unknown', { ...gone, wakeQueued: true }), []],
+  ['a request while unknown during a backoff is not queued', s('unknown', { ...gone, failures: 1, retryAt: NOW + 5000 }), wake, s('unknown', { ...gone, failures: 1, retryAt: NOW + 5000 }), []],
+  ['the resync finding the workload running probes it before it is ready again', s('unknown', gone), seen('running'), s('waking'), [{ type: 'begin_wake' }]],
+  ['the resync finding the workload stopped settles it asleep', s('unknown', gone), seen('stopped'), s('asleep'), []],
+  ['the resync finding it stopped wakes it when requests were queued', s('unknown', { ...gone, wakeQueued: true }), seen('stopped'), s('waking'), [{ type: 'begin_wake' }]],
+  ['the resync finding the workload missing settles it asleep', s('unknown', gone), seen('missing'), s('asleep'), []],
+  ['a sleep while unknown changes nothing: there is no engine to stop it on', s('unknown', gone), idle, s('unknown', gone), []],
+  ['an idle timer running out while unknown changes nothing', s('unknown', gone), { type: 'idle_elapsed', dependentsAwake: false }, s('unknown', gone), []],
+  ['the last request ending while unknown arms no idle timer', s('unknown', { ...gone, inFlight: 1 }), { type: 'activity_ended' }, s('unknown', gone), []],
 ];
 
 for (const [name, from, event, next, effects] of cases) {
@@ -86,8 +105,8 @@ for (const [name, from, event, next, effects] of cases) {
 }
 
 test('every state answers every event without throwing', () => {
-  const states: ServiceState[] = ['asleep', 'waking', 'ready', 'stopping', 'error'];
-  const events: ServiceEvent[] = [wake, idle, manual, ok, failed, stopped, stopFailed, seen('running'), seen('paused'), seen('stopped'), seen('missing')];
+  const states: ServiceState[] = ['asleep', 'waking', 'ready', 'stopping', 'error', 'unknown'];
+  const events: ServiceEvent[] = [wake, idle, manual, ok, failed, stopped, stopFailed, offline, seen('running'), seen('paused'), seen('stopped'), seen('missing')];
   for (const st of states) for (const ev of events) assert.doesNotThrow(() => transition(s(st), ev), `${st} + ${ev.type}`);
 });
 

@@ -5,13 +5,13 @@
  */
 import type { WorkloadState } from '../provider/index.ts';
 
-/** The states CONTRACT §3 names. */
-export type ServiceState = 'asleep' | 'waking' | 'ready' | 'stopping' | 'error';
+/** The states CONTRACT §3 names; `unknown` while the service's provider cannot be reached. */
+export type ServiceState = 'asleep' | 'waking' | 'ready' | 'stopping' | 'error' | 'unknown';
 
 /** Everything the machine remembers. */
 export interface Snapshot {
   readonly state: ServiceState;
-  /** A wake was asked for while stopping: it runs as soon as the stop completes. */
+  /** A wake was asked for while stopping (or while unknown): it runs as soon as the stop completes (or the provider is back). */
   readonly wakeQueued: boolean;
   /** Why the service is in `error`, in full (control API, log). */
   readonly reason?: string;
@@ -61,6 +61,11 @@ export type ServiceEvent =
   | { readonly type: 'sleep'; readonly reason: SleepReason }
   | { readonly type: 'stop_succeeded' }
   | { readonly type: 'stop_failed'; readonly reason: string; readonly notice: string }
+  /**
+   * The provider cannot be reached (its feed lost the engine): what it last said may no longer be
+   * true. `reason` is the provider's error in full; `notice` the same for visitors.
+   */
+  | { readonly type: 'provider_offline'; readonly reason: string; readonly notice: string }
   /** The provider reported the workload's state on its own (event stream, resync, someone at the CLI). */
   | { readonly type: 'observed'; readonly workload: WorkloadState }
   /** A request or connection began to count as activity, and is in flight until `activity_ended`. */
@@ -157,6 +162,7 @@ function activity(s: Snapshot, e: Extract<ServiceEvent, { type: 'activity_began'
 
 function lifecycle(from: Snapshot, e: ServiceEvent): Step {
   if (e.type === 'activity_began' || e.type === 'activity_ended' || e.type === 'activity' || e.type === 'idle_elapsed' || e.type === 'dependent_slept') return activity(from, e);
+  if (e.type === 'provider_offline') return offline(from, e);
   // A workload found missing is not looked for again (retryAt: Infinity) until its provider reports it exists.
   const s = e.type === 'observed' && from.retryAt === Infinity && e.workload !== 'missing' ? withoutRetry(from) : from;
   switch (s.state) {
@@ -254,6 +260,45 @@ function lifecycle(from: Snapshot, e: ServiceEvent): Step {
           return unreachable(e);
       }
 
+    case 'unknown':
+      switch (e.type) {
+        case 'wake':
+          // Nothing can be started on an engine that cannot be reached: the wake waits for its return.
+          return heldOff(s, e) ? stay(s) : { next: { ...s, wakeQueued: true }, effects: [] };
+        case 'observed':
+          // The resync after a reconnect settles it: a running workload is probed before it counts as ready.
+          if (awake(e.workload) || s.wakeQueued) return to(s, 'waking', [{ type: 'begin_wake' }]);
+          return to(s, 'asleep');
+        case 'sleep':
+        case 'wake_succeeded':
+        case 'wake_failed':
+        case 'stop_succeeded':
+        case 'stop_failed':
+          return stay(s);
+        default:
+          return unreachable(e);
+      }
+
+    default:
+      return unreachable(s.state);
+  }
+}
+
+/**
+ * The provider went offline. What drowse believed of a settled service (asleep, ready, error) may
+ * no longer hold, so it becomes `unknown`. A wake or stop in progress is left to finish: its own
+ * provider calls fail or succeed and say what happened.
+ */
+function offline(s: Snapshot, e: Extract<ServiceEvent, { type: 'provider_offline' }>): Step {
+  switch (s.state) {
+    case 'asleep':
+    case 'ready':
+    case 'error':
+      return to(s, 'unknown', [{ type: 'disarm_idle_timer' }], { reason: e.reason, notice: e.notice });
+    case 'waking':
+    case 'stopping':
+    case 'unknown':
+      return stay(s);
     default:
       return unreachable(s.state);
   }

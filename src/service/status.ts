@@ -44,6 +44,9 @@ export interface ServiceStatus {
   readonly sleep_waits_for?: readonly string[];
   readonly entrypoints: { readonly http?: readonly string[]; readonly tcp?: string };
   readonly in_flight: number;
+  /** Bytes from clients and to them, headers included, since the service was (re)built. */
+  readonly bytes_in: number;
+  readonly bytes_out: number;
   readonly last_activity?: string;
   readonly sleeps_at?: string;
   readonly wakes: number;

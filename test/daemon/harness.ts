@@ -48,6 +48,7 @@ export async function fakeDrowse(
     providers?: readonly FakeProvider[];
     clock?: Clock;
     wakeBackoff?: { initialMs: number; maxMs: number };
+    offlineHoldMs?: number;
   } = {},
 ): Promise<{ drowse: RunningDrowse; fake: FakeProvider }> {
   const providers = opts.providers ?? [new FakeProvider('local')];
@@ -60,6 +61,7 @@ export async function fakeDrowse(
     providers: { fake: providers.map((p) => ({ name: p.name })) },
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.wakeBackoff ? { wakeBackoff: opts.wakeBackoff } : {}),
+    ...(opts.offlineHoldMs === undefined ? {} : { offlineHoldMs: opts.offlineHoldMs }),
   });
   return { drowse, fake: providers[0]! };
 }

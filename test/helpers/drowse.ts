@@ -42,6 +42,8 @@ export async function startDrowse(
      */
     providers?: Readonly<Record<string, readonly ProviderSettings[]>>;
     clock?: Clock;
+    /** How long requests to a service whose provider is offline are held before a 503. */
+    offlineHoldMs?: number;
   } = {},
 ): Promise<RunningDrowse> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-test-'));
@@ -71,6 +73,7 @@ export async function startDrowse(
     ...(opts.backends ? { backends: opts.backends } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     load,
+    ...(opts.offlineHoldMs === undefined ? {} : { offlineHoldMs: opts.offlineHoldMs }),
   });
   await daemon.start();
   const port = daemon.httpAddress()?.port;

@@ -44,6 +44,9 @@ services:
 
   await engine.stop();
   await waitFor(() => provider()?.online === false, { timeoutMs: 30_000, message: 'the engine reported offline' });
+  // What drowse believed may be stale now: it says it does not know, with the provider's error.
+  await waitFor(() => state() === 'unknown', { timeoutMs: 5_000, message: 'the service unknown while its engine is down' });
+  assert.match(String(drowse.daemon.service('app')?.status().reason), /^provider "priv" is unreachable: /);
   // Retrying: mostly waiting out the backoff, for a moment connecting again.
   assert.match(String(provider()?.events.state), /^(backoff|running)$/);
   assert.ok(provider()?.last_error, 'the reason is kept');
@@ -109,7 +112,7 @@ services:
   web:
     docker: { container: ${name} }
     http: { host: web.test, target: "http://127.0.0.1:${port}" }
-`);
+`, { offlineHoldMs: 500 });
   const provider = () => (drowse.daemon.status() as Status).providers[0];
   const state = () => drowse.daemon.service('web')?.state;
   await waitFor(() => provider()?.online, { message: 'the engine online' });
@@ -122,7 +125,12 @@ services:
   // On reconnect drowse replays the last 2 s of events (REPLAY_SECONDS); once the start event is
   // older than that, only the resync can tell drowse the container runs. This waits for time to pass.
   await waitFor(() => Date.now() - startedAt > 3_500, { message: 'the start event to age out of the replay window' });
-  assert.equal(state(), 'asleep', 'nothing reached drowse while cut off');
+  assert.equal(state(), 'unknown', 'cut off, drowse says it does not know rather than keep "asleep"');
+  const held = Date.now();
+  const cutOff = await request({ port: drowse.port, host: 'web.test', path: '/', headers: { accept: 'application/json' } });
+  assert.equal(cutOff.status, 503, 'held for the short bound, then answered');
+  assert.ok(Date.now() - held >= 400, 'held, not refused at once');
+  assert.equal(cutOff.json<{ code: string }>().code, 'provider_unreachable');
 
   await engine.restore();
   await waitFor(() => provider()?.online, { timeoutMs: 60_000, message: 'reconnected' });

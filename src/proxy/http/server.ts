@@ -27,6 +27,8 @@ export interface HttpService {
    * when it does not, the service learns it and is no longer ready. Resolves with the answer.
    */
   confirmRunning(): Promise<boolean>;
+  /** Counts bytes moved for the service (client side: in from clients, out to them), for /status. */
+  countBytes?(inBytes: number, outBytes: number): void;
 }
 
 /** What drowse serves itself on a service's host: the loading page and the /__drowse/ routes. */
@@ -78,8 +80,26 @@ const FORWARDED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 const RESERVED = '/__drowse/';
 /** States in which a request would start a wake (in `waking` one is already running). */
-const WAKES_ON_REQUEST: ReadonlySet<ServiceState> = new Set<ServiceState>(['asleep', 'error', 'stopping']);
+const WAKES_ON_REQUEST: ReadonlySet<ServiceState> = new Set<ServiceState>(['asleep', 'error', 'stopping', 'unknown']);
 const noop = () => undefined;
+
+/** What a client connection had moved when its last request ended: the next request's bytes start there. */
+const counted = new WeakMap<object, { read: number; written: number }>();
+
+/**
+ * Counts a request's bytes on its client connection when `ender` closes: everything the connection
+ * moved since the request before it ended, headers included. A keep-alive connection's requests
+ * follow one another, so each byte is counted once, for the service its request went to.
+ */
+function countTraffic(socket: { bytesRead: number; bytesWritten: number }, event: 'close', ender: { once(event: 'close', fn: () => void): unknown }, service: HttpService): void {
+  if (!service.countBytes) return;
+  const from = counted.get(socket) ?? { read: 0, written: 0 };
+  ender.once(event, () => {
+    const now = { read: socket.bytesRead, written: socket.bytesWritten };
+    counted.set(socket, now);
+    service.countBytes?.(Math.max(0, now.read - from.read), Math.max(0, now.written - from.written));
+  });
+}
 
 /** The listener for all HTTP routes. */
 export class HttpEntrypoint {
@@ -208,6 +228,7 @@ export class HttpEntrypoint {
       }
       const release = denied === undefined ? service.acquire() : noop;
       res.once('close', release);
+      countTraffic(req.socket, 'close', res, service);
       if (service.state !== 'ready') {
         await this.hold(route, (abort) => res.once('close', abort));
         if (res.destroyed) return;
@@ -251,6 +272,7 @@ export class HttpEntrypoint {
       }
       const release = denied === undefined ? service.acquire() : noop;
       socket.once('close', release);
+      if (req.socket === socket) countTraffic(req.socket, 'close', socket, service);
       if (service.state !== 'ready') {
         await this.hold(route, (abort) => socket.once('close', abort));
         if (socket.destroyed) return;

@@ -19,6 +19,8 @@ export interface TcpService {
   whenReady(signal: AbortSignal): Promise<void>;
   /** Asks whether the workload still runs (its target refused); when not, the service is no longer ready. */
   confirmRunning(): Promise<boolean>;
+  /** Counts bytes moved for the service (in from clients, out to them), for /status. */
+  countBytes?(inBytes: number, outBytes: number): void;
 }
 
 /** Options for one TCP entrypoint. */
@@ -115,6 +117,7 @@ export class TcpEntrypoint {
     client.on('error', (err) => this.log.debug({ err: (err as NodeJS.ErrnoException).code ?? err.message }, 'tcp client error'));
     let release = service.acquire();
     client.once('close', () => release());
+    client.once('close', () => service.countBytes?.(client.bytesRead, client.bytesWritten));
     if (service.state !== 'ready') {
       if (this.waiting.size >= this.opts.maxHeld) {
         const limited = this.warnings.allow('max_held');
