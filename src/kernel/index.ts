@@ -6,3 +6,4 @@ export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
 export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';
 export { listening, ListenError, type ListenSite } from './listen.ts';
+export { createNotifier, notifySettings, monotonicUsec, Notifier, type NotifierOptions, type NotifySettings, type DatagramSend } from './notify.ts';
