@@ -309,6 +309,10 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Process logging.'),
+    shutdown_timeout: duration(
+      'On SIGTERM or SIGINT, in-flight and held requests get this long to finish; then they are cut and drowse exits. Services are left as they are.',
+      { max: '1h' },
+    ).default('10s'),
     providers: z
       .object({
         docker: z

@@ -153,6 +153,8 @@ export interface DrowseConfig {
   readonly providers: { readonly docker: readonly DockerProviderConfig[] };
   readonly services: readonly ServiceConfig[];
   readonly limits: LimitsConfig;
+  /** How long a shutdown (SIGTERM/SIGINT) waits for in-flight and held requests before cutting them. */
+  readonly shutdownTimeoutMs: number;
   /** Values that came from ${VAR} expansion, and the control token: redacted wherever text leaves drowse. */
   readonly secrets?: readonly string[];
 }
@@ -162,7 +164,7 @@ export interface DrowseConfig {
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 type _DriftChecks = [
-  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
+  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'shutdown_timeout' | 'providers' | 'defaults' | 'services' | 'limits'>>,
   Expect<Equal<keyof ConfigFile['entrypoints'], keyof DrowseConfig['entrypoints']>>,
   Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,
   Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'network' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,
