@@ -68,6 +68,13 @@ export class Daemon {
     return this.services?.get(name);
   }
 
+  /** One line for systemd's STATUS=, e.g. "serving 4 services, 1 awake"; read from the registry, so it follows reloads. */
+  summary(): string {
+    const all = this.services?.all() ?? [];
+    const awake = all.filter((s) => s.state === 'ready').length;
+    return `serving ${all.length} service${all.length === 1 ? '' : 's'}, ${awake} awake`;
+  }
+
   /** The control API's /status document. */
   status(): object {
     return this.mustViews().status();
@@ -146,17 +153,23 @@ export class Daemon {
     }
   }
 
-  /** Stops in reverse order; workloads are left as they are. Idempotent. */
+  /**
+   * Stops accepting at once, gives in-flight and held requests `shutdown_timeout` to finish, and
+   * stops the rest in reverse order; workloads are left as they are. Idempotent.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.watcher?.stop();
-    await this.applying;
-    await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
-    await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
+    const graceMs = this.opts.config.shutdownTimeoutMs;
     // Event streams never end by themselves; ending them first lets the server close at once.
     this.site?.stop();
-    await Promise.all([this.http?.stop(), ...[...this.tcp.values()].map((e) => e.stop())]);
+    const http = this.http?.stop(graceMs);
+    this.watcher?.stop();
+    await this.applying;
+    const tcp = [...this.tcp.values()].map((e) => e.stop(graceMs));
+    await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
+    await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
+    await Promise.all([http, ...tcp]);
     this.services?.stop();
     this.log.info({}, 'drowse stopped');
   }

@@ -3,16 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, type DrowseConfig } from './config/index.ts';
-import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
+import { createLogger, createNotifier, exitOnSignals, Redactor, errorMessage, ListenError } from './kernel/index.ts';
 import { controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 import { unknownCommand } from './cli/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage. */
+/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage; serve: 130/143 on a second SIGINT/SIGTERM (kernel/shutdown.ts). */
 const EXIT_FAILURE = 1;
 const EXIT_INVALID = 2;
+/** How long past shutdown_timeout a shutdown may take before drowse exits 1 anyway. */
+const SHUTDOWN_SLACK_MS = 5_000;
 
 /** The config, or every problem printed and exit 2. Warnings are returned: serve logs them, check prints them. */
 async function configOrExit(file: string | undefined): Promise<{ config: DrowseConfig; warnings: readonly string[] }> {
@@ -42,6 +44,8 @@ async function serve(file: string | undefined): Promise<void> {
     process.exitCode = EXIT_FAILURE;
     return;
   }
+  // Read before anything binds; a no-op outside systemd (no NOTIFY_SOCKET).
+  const notifier = await createNotifier({ env: process.env, log });
   const daemon = new Daemon({ config, log, version });
   try {
     await daemon.start();
@@ -52,21 +56,20 @@ async function serve(file: string | undefined): Promise<void> {
     process.exitCode = EXIT_FAILURE;
     return;
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    daemon.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(EXIT_FAILURE);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  exitOnSignals({
+    log,
+    // The stop cuts requests at shutdown_timeout; the rest (feeds, control API) needs moments.
+    deadlineMs: config.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
+    stop: async () => {
+      notifier.stopping();
+      await daemon.stop();
+      await notifier.flush();
+    },
+  });
+  // Every listener is bound once start() resolved: only now may systemd start what comes After= drowse.
+  notifier.ready(daemon.summary());
+  notifier.startWatchdog();
+  notifier.trackStatus(() => daemon.summary());
 }
 
 async function check(file: string | undefined): Promise<void> {

@@ -7,3 +7,4 @@ export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';
 export { listening, ListenError, type ListenSite } from './listen.ts';
 export { createNotifier, notifySettings, monotonicUsec, Notifier, type NotifierOptions, type NotifySettings, type DatagramSend } from './notify.ts';
+export { exitOnSignals, SIGNAL_EXIT_CODES, EXIT_SHUTDOWN_FAILED, type ShutdownOptions, type ShutdownSignal, type SignalTarget } from './shutdown.ts';
