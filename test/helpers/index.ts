@@ -13,3 +13,4 @@ export { openEventStream, type SseEvent, type SseStream } from './sse.ts';
 export { launchChromium, artifactPath, ARTIFACTS_DIR, CHROMIUM } from './browser.ts';
 export { startPrivateEngine, type PrivateEngine } from './private-engine.ts';
 export { bindNotifySocket, type NotifySocket, type NotifyMessage } from './notify/index.ts';
+export { launchServe, type ServeProcess, type Exit } from './process.ts';
