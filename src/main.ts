@@ -47,8 +47,23 @@ async function serve(file: string | undefined): Promise<void> {
   // Read before anything binds; a no-op outside systemd (no NOTIFY_SOCKET).
   const notifier = await createNotifier({ env: process.env, log });
   const daemon = new Daemon({ config, log, version });
+  const starting = daemon.start();
+  let signalled = false;
+  // Installed before start() resolves: a signal while it binds waits for it, then stops as usual.
+  exitOnSignals({
+    log,
+    // The stop cuts requests at shutdown_timeout; the rest (feeds, control API) needs moments.
+    deadlineMs: config.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
+    stop: async () => {
+      signalled = true;
+      if (await starting.then(() => false, () => true)) throw new Error('drowse could not start');
+      notifier.stopping();
+      await daemon.stop();
+      await notifier.flush();
+    },
+  });
   try {
-    await daemon.start();
+    await starting;
   } catch (err) {
     // An address in use is the user's to fix in the config: one line naming the key, no stack.
     if (err instanceof ListenError) log.fatal({ key: err.key, address: err.address, code: err.code }, err.message);
@@ -56,16 +71,7 @@ async function serve(file: string | undefined): Promise<void> {
     process.exitCode = EXIT_FAILURE;
     return;
   }
-  exitOnSignals({
-    log,
-    // The stop cuts requests at shutdown_timeout; the rest (feeds, control API) needs moments.
-    deadlineMs: config.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
-    stop: async () => {
-      notifier.stopping();
-      await daemon.stop();
-      await notifier.flush();
-    },
-  });
+  if (signalled) return;
   // Every listener is bound once start() resolved: only now may systemd start what comes After= drowse.
   notifier.ready(daemon.summary());
   notifier.startWatchdog();

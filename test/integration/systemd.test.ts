@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { bindNotifySocket, freePort, launchServe, waitFor, type ServeProcess } from '../helpers/index.ts';
 
@@ -127,4 +128,30 @@ test('with NOTIFY_SOCKET set the native datagram module is what sends', { timeou
   const maps = await fs.readFile(`/proc/${drowse.pid}/maps`, 'utf8');
   assert.ok(maps.split('\n').some((l) => path.basename(l).startsWith('node-unix-socket.')), 'node-unix-socket is mapped');
   await stopped(drowse);
+});
+
+test('a SIGTERM while drowse is still starting waits for the start, then stops: STOPPING, never READY, exit 0', { timeout: 60_000 }, async (t) => {
+  const sock = await bindNotifySocket(t);
+  // An engine that accepts and never answers: start() waits (5 s) for its first listing of labelled containers.
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-mute-engine-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  const engine = net.createServer((c) => c.on('error', () => undefined));
+  const engineSocket = path.join(dir, 'docker.sock');
+  await new Promise<void>((resolve) => engine.listen(engineSocket, resolve));
+  t.after(() => {
+    engine.close();
+    for (const c of held) c.destroy();
+  });
+  const held: net.Socket[] = [];
+  engine.on('connection', (c) => held.push(c));
+  const port = await freePort();
+  const yaml = `entrypoints: { http: "127.0.0.1:${port}" }\nproviders: { docker: { local: { socket: ${engineSocket}, labels: true } } }\n`;
+  const drowse = await launchServe(t, yaml, { NOTIFY_SOCKET: sock.address });
+  await waitFor(() => drowse.output().includes('"msg":"control API listening"') && held.length > 0, { timeoutMs: 30_000, message: 'drowse waiting for the engine' });
+  drowse.child.kill('SIGTERM');
+  const exit = await drowse.exited;
+  assert.deepEqual([exit.code, exit.signal], [0, null], drowse.output());
+  assert.match(drowse.output(), /"msg":"drowse stopped"/);
+  await waitFor(() => sock.with('STOPPING').length === 1, { timeoutMs: 5_000, message: 'STOPPING=1' });
+  assert.equal(sock.with('READY').length, 0, 'never ready: it was stopping before start() was done');
 });
