@@ -17,8 +17,14 @@ test('READY, RELOADING with MONOTONIC_USEC, STATUS and STOPPING arrive as datagr
   const after = monotonicUsec();
   n.ready('serving 3 services, 1 awake');
   n.stopping();
+  // A reload that ends during the shutdown: systemd must not hear READY again.
+  n.reloading();
+  n.ready('late');
+  n.stopping();
   await n.flush();
   await waitFor(() => sock.messages.length >= 4, { timeoutMs: 5_000, message: 'four datagrams' });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(sock.messages.length, 4, sock.messages.map((m) => m.text).join(' | '));
 
   assert.deepEqual(sock.messages.map((m) => m.text.split('\n')[0]), ['READY=1', 'RELOADING=1', 'READY=1', 'STOPPING=1']);
   assert.equal(sock.messages[0]?.fields['STATUS'], 'serving 2 services, 0 awake');

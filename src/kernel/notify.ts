@@ -67,6 +67,8 @@ export class Notifier {
   private watchdogTimer: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private lastStatus: string | undefined;
+  /** After STOPPING=1 only status lines go out: a reload that ends during the shutdown must not say READY. */
+  private stopped = false;
 
   constructor(log: Logger, settings: NotifySettings, send: DatagramSend | undefined) {
     this.log = log.child({ component: 'sd_notify' });
@@ -86,16 +88,20 @@ export class Notifier {
 
   /** READY=1: every listener is bound (at start, and again once a reload is done). */
   ready(status?: string): void {
+    if (this.stopped) return;
     this.notify(['READY=1', ...this.statusField(status)]);
   }
 
   /** RELOADING=1 with the time it began, as Type=notify-reload expects; follow with {@link ready}. */
   reloading(status = 'reloading the config'): void {
+    if (this.stopped) return;
     this.notify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec()}`, ...this.statusField(status)]);
   }
 
   /** STOPPING=1: shutting down; systemd then waits for the exit (TimeoutStopSec). */
   stopping(status = 'shutting down'): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.stopTimers();
     this.notify(['STOPPING=1', ...this.statusField(status)]);
   }
