@@ -39,6 +39,8 @@ export interface DaemonOptions {
   readonly watch?: string;
   /** Redacts every line the logger writes; the daemon adds the secrets a reload brings. */
   readonly redactor?: Redactor;
+  /** Told when a reloaded config is being put in force and when it is (systemd's RELOADING=1 / READY=1). */
+  readonly notify?: { reloading(): void; ready(summary: string): void };
 }
 
 /** Workload events after which the labelled containers are listed again: one may have come or gone. */
@@ -95,6 +97,13 @@ export class Daemon {
   /** Looks a service up by name. */
   service(name: string): Service | undefined {
     return this.services?.get(name);
+  }
+
+  /** One line for systemd's STATUS=, e.g. "serving 4 services, 1 awake"; read from the registry, so it follows reloads. */
+  summary(): string {
+    const all = this.services?.all() ?? [];
+    const awake = all.filter((s) => s.state === 'ready').length;
+    return `serving ${all.length} service${all.length === 1 ? '' : 's'}, ${awake} awake`;
   }
 
   /** The control API's /status document. */
@@ -172,7 +181,7 @@ export class Daemon {
       this.watcher = new ConfigWatcher({ file: config, sources, log: this.log, ...(this.opts.clock ? { clock: this.opts.clock } : {}), apply: (merged) => this.queueApply(merged) });
       await this.watcher.start(this.opts.discoveryWaitMs ?? 5000);
       if (this.opts.load) {
-        this.reloader = new Reloader({ load: this.opts.load, apply: (next) => this.applyConfig(next), log: this.log, ...(this.opts.watch === undefined ? {} : { watch: this.opts.watch }), ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
+        this.reloader = new Reloader({ load: this.opts.load, apply: (next) => this.applyNotified(next), log: this.log, ...(this.opts.watch === undefined ? {} : { watch: this.opts.watch }), ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
         await this.reloader.start();
       }
       const observer = this.observer(services);
@@ -193,23 +202,38 @@ export class Daemon {
     }
   }
 
-  /** Stops in reverse order; workloads are left as they are. Idempotent. */
+  /**
+   * Stops accepting at once, gives in-flight and held requests `shutdown_timeout` to finish, and
+   * stops the rest in reverse order; workloads are left as they are. Idempotent.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const graceMs = this.config.shutdownTimeoutMs;
     this.reloader?.stop();
+    // Event streams never end by themselves; ending them first lets the server close at once.
+    this.site?.stop();
+    const http = this.http?.stop(graceMs);
     this.watcher?.stop();
     await this.applying;
+    const tcp = [...this.tcp.values()].map((e) => e.stop(graceMs));
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
     this.events?.stop();
     await this.prerequisites?.stop();
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));
-    // Event streams never end by themselves; ending them first lets the server close at once.
-    this.site?.stop();
-    await Promise.all([this.http?.stop(), ...[...this.tcp.values()].map((e) => e.stop())]);
+    await Promise.all([http, ...tcp]);
     this.services?.stop();
     await this.eventLog?.stop();
     this.log.info({}, 'drowse stopped');
+  }
+
+  private async applyNotified(next: DrowseConfig): Promise<string[]> {
+    this.opts.notify?.reloading();
+    try {
+      return await this.applyConfig(next);
+    } finally {
+      this.opts.notify?.ready(this.summary());
+    }
   }
 
   /**

@@ -4,16 +4,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, EMBEDDED_SOURCE, type DrowseConfig } from './config/index.ts';
-import { createLogger, Redactor, errorMessage, ListenError } from './kernel/index.ts';
+import { createLogger, createNotifier, exitOnSignals, Redactor, errorMessage, ListenError } from './kernel/index.ts';
 import { followEvents, formatEventLine, controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 import { unknownCommand, ControlAddressError, EXIT, EXIT_CODES_HELP, explicitTarget, renderStatus, renderFindings, probe, type StatusDocument } from './cli/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage, 3 a failed prerequisite (cli/exit-codes.ts). */
+/** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage, 3 a failed prerequisite (cli/exit-codes.ts); serve: 130/143 on a second SIGINT/SIGTERM (kernel/shutdown.ts). */
 const EXIT_FAILURE = EXIT.FAILURE;
 const EXIT_INVALID = EXIT.INVALID;
+/** How long past shutdown_timeout a shutdown may take before drowse exits 1 anyway. */
+const SHUTDOWN_SLACK_MS = 5_000;
 
 /** The config, or every problem printed and exit 2. Warnings are returned: serve logs them, check prints them. */
 async function configOrExit(file: string | undefined): Promise<{ config: DrowseConfig; warnings: readonly string[] }> {
@@ -49,6 +51,8 @@ async function serve(file: string | undefined): Promise<void> {
     process.exitCode = EXIT_FAILURE;
     return;
   }
+  // Read before anything binds; a no-op outside systemd (no NOTIFY_SOCKET).
+  const notifier = await createNotifier({ env: process.env, log });
   const daemon = new Daemon({
     config,
     log,
@@ -57,9 +61,26 @@ async function serve(file: string | undefined): Promise<void> {
     // A reload looks the config up again, as the start did: a file that appears is found.
     load: () => loadConfig(file === undefined ? {} : { file }),
     ...(config.source === EMBEDDED_SOURCE ? {} : { watch: path.resolve(config.source) }),
+    // systemd hears RELOADING=1 while a reloaded config is put in force, READY=1 after it.
+    notify: { reloading: () => notifier.reloading(), ready: (summary) => notifier.ready(summary) },
+  });
+  const starting = daemon.start();
+  let signalled = false;
+  // Installed before start() resolves: a signal while it binds waits for it, then stops as usual.
+  exitOnSignals({
+    log,
+    // The stop cuts requests at shutdown_timeout; the rest (feeds, control API) needs moments.
+    deadlineMs: config.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
+    stop: async () => {
+      signalled = true;
+      if (await starting.then(() => false, () => true)) throw new Error('drowse could not start');
+      notifier.stopping();
+      await daemon.stop();
+      await notifier.flush();
+    },
   });
   try {
-    await daemon.start();
+    await starting;
   } catch (err) {
     // An address in use is the user's to fix in the config: one line naming the key, no stack.
     if (err instanceof ListenError) log.fatal({ key: err.key, address: err.address, code: err.code }, err.message);
@@ -67,21 +88,11 @@ async function serve(file: string | undefined): Promise<void> {
     process.exitCode = EXIT_FAILURE;
     return;
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    daemon.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(EXIT_FAILURE);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (signalled) return;
+  // Every listener is bound once start() resolved: only now may systemd start what comes After= drowse.
+  notifier.ready(daemon.summary());
+  notifier.startWatchdog();
+  notifier.trackStatus(() => daemon.summary());
   reload = () => void daemon.reload('signal');
   if (hupBeforeStart) reload();
 }

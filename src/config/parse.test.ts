@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUILTIN_WAKE_DENY, embeddedDefault, parseConfig, type DrowseConfig, type ServiceConfig } from './index.ts';
+import { BUILTIN_WAKE_DENY, embeddedDefault, formatProblem, parseConfig, type DrowseConfig, type ServiceConfig } from './index.ts';
 
 function parsed(yaml: string, env: NodeJS.ProcessEnv = {}): { config: DrowseConfig; warnings: readonly string[] } {
   const result = parseConfig(yaml, 'drowse.yaml', env);
@@ -29,6 +29,7 @@ test('an empty map is a valid config with every default and no services', () => 
       providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: false, ...ENGINE_DEFAULTS }] },
       services: [],
       limits: { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, heldPerService: 1000, ssePerService: 64, sseTotal: 512, sseLifetimeMs: 600_000 },
+      shutdownTimeoutMs: 10_000,
     });
     assert.deepEqual(warnings, []);
   }
@@ -246,5 +247,13 @@ test('the embedded default serves :8080 from the local Docker socket with label 
     providers: { docker: [{ name: 'local', socket: '/var/run/docker.sock', labels: true, ...ENGINE_DEFAULTS }] },
     services: [],
     limits: { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, heldPerService: 1000, ssePerService: 64, sseTotal: 512, sseLifetimeMs: 600_000 },
+    shutdownTimeoutMs: 10_000,
   });
+});
+
+test('shutdown_timeout is a duration at the top level, 10s unless set, at most 1h', () => {
+  assert.equal(parsed('shutdown_timeout: 2500ms\n').config.shutdownTimeoutMs, 2_500);
+  const bad = parseConfig('shutdown_timeout: 2h\n', 'drowse.yaml', {});
+  assert.ok(!bad.ok);
+  assert.match(bad.problems.map(formatProblem).join('\n'), /shutdown_timeout.*at most 1h/);
 });

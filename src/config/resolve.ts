@@ -240,6 +240,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     providers: { docker: providers },
     services,
     limits: resolveLimits(file.limits),
+    shutdownTimeoutMs: parseDuration(file.shutdown_timeout),
   };
   return { config, warnings };
 }

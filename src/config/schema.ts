@@ -322,6 +322,10 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Process logging.'),
+    shutdown_timeout: duration(
+      'On SIGTERM or SIGINT, in-flight and held requests get this long to finish; then they are cut and drowse exits. Services are left as they are.',
+      { max: '1h' },
+    ).default('10s'),
     event_log: z
       .object({
         path: z.string().min(1).describe('The JSON-lines file every wake event and state change is appended to, e.g. /var/lib/drowse/events.jsonl; rotated files sit beside it.'),

@@ -163,6 +163,8 @@ export interface DrowseConfig {
   readonly providers: { readonly docker: readonly DockerProviderConfig[] };
   readonly services: readonly ServiceConfig[];
   readonly limits: LimitsConfig;
+  /** How long a shutdown (SIGTERM/SIGINT) waits for in-flight and held requests before cutting them. */
+  readonly shutdownTimeoutMs: number;
   /** Values that came from ${VAR} expansion, and the control token: redacted wherever text leaves drowse. */
   readonly secrets?: readonly string[];
 }
@@ -172,7 +174,7 @@ export interface DrowseConfig {
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 type _DriftChecks = [
-  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'event_log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
+  Expect<Equal<keyof ConfigFile, 'entrypoints' | 'control' | 'log' | 'shutdown_timeout' | 'event_log' | 'providers' | 'defaults' | 'services' | 'limits'>>,
   Expect<Equal<keyof EventLogFile, 'path' | 'retention' | 'max_size' | 'max_total'>>,
   Expect<Equal<keyof ConfigFile['entrypoints'], keyof DrowseConfig['entrypoints']>>,
   Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,

@@ -12,3 +12,5 @@ export { startDrowse, type RunningDrowse } from './drowse.ts';
 export { openEventStream, type SseEvent, type SseStream } from './sse.ts';
 export { launchChromium, artifactPath, ARTIFACTS_DIR, CHROMIUM } from './browser.ts';
 export { startPrivateEngine, type PrivateEngine } from './private-engine.ts';
+export { bindNotifySocket, type NotifySocket, type NotifyMessage } from './notify/index.ts';
+export { launchServe, type ServeProcess, type Exit } from './process.ts';

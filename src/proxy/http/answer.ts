@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HeldTooLongError, WakeFailedError } from '../../service/index.ts';
-import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, UpstreamError, WakeDeniedError } from './errors.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, ShuttingDownError, UpstreamError, WakeDeniedError } from './errors.ts';
 
 /** Seconds a client should wait before retrying a service that is not ready. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -30,7 +30,7 @@ export function answerFor(err: unknown): Answer & { readonly detail: string } {
     // The public notice only: the full reason can carry probe URLs, commands and engine errors.
     return { status: 503, title: 'Service Unavailable', retryAfter: err.retryAfterSeconds() ?? RETRY_AFTER_SECONDS, detail: err.notice, code: err.code };
   }
-  if (err instanceof HeldTooLongError || err instanceof WakeDeniedError || err instanceof OverLimitError) {
+  if (err instanceof HeldTooLongError || err instanceof WakeDeniedError || err instanceof OverLimitError || err instanceof ShuttingDownError) {
     return { status: 503, title: 'Service Unavailable', retryAfter: RETRY_AFTER_SECONDS, detail: err.message };
   }
   // The message names the target, which is for the log; the client learns only that it loops.

@@ -74,3 +74,11 @@ export class LoopDetectedError extends Error {
 export class OverLimitError extends Error {
   override readonly name = 'OverLimitError';
 }
+
+/** drowse is shutting down and its shutdown_timeout ran out before the service was ready for a held request. */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+  constructor() {
+    super('drowse is shutting down; try again shortly');
+  }
+}

@@ -11,7 +11,7 @@ import { Router } from './router.ts';
 import { Forwarder, type ForwardTarget } from './forward.ts';
 import { answerError, answerUpgradeError } from './answer.ts';
 import { capConnections, defaultMaxConnections } from './connections.ts';
-import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, UpstreamError, WakeDeniedError } from './errors.ts';
+import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, ShuttingDownError, UpstreamError, WakeDeniedError } from './errors.ts';
 import { deniedBy, pathMayWake, type WakePolicy } from './gate.ts';
 import { readTarget, reservedName, type RequestTarget } from './target.ts';
 
@@ -114,6 +114,8 @@ export class HttpEntrypoint {
   private readonly heldBy = new Map<string, number>();
   private readonly limits: HttpLimits;
   private openConnections: () => number = () => 0;
+  /** Aborted when stop()'s grace period runs out: requests still held are answered 503 then. */
+  private readonly shutdown = new AbortController();
 
   constructor(opts: HttpEntrypointOptions) {
     this.opts = opts;
@@ -186,17 +188,24 @@ export class HttpEntrypoint {
     this.log.info({ address: this.address() }, 'http entrypoint listening');
   }
 
-  /** Stops accepting; resolves when in-flight requests end or `graceMs` passes (then they are cut). */
+  /**
+   * Stops accepting; resolves when in-flight and held requests end or `graceMs` passes. Then
+   * requests still held are answered 503 (drowse is shutting down) and every other connection is cut.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    // closeAllConnections() knows only HTTP connections: upgraded sockets (WebSockets) are ours to end.
     const timer = setTimeout(() => {
-      server.closeAllConnections();
-      for (const socket of this.upgraded) socket.destroy();
+      this.shutdown.abort(new ShuttingDownError());
+      // One turn of the loop lets those 503s reach the sockets before the connections are cut.
+      setImmediate(() => {
+        server.closeAllConnections();
+        // closeAllConnections() knows only HTTP connections: upgraded sockets (WebSockets) are ours to end.
+        for (const socket of this.upgraded) socket.destroy();
+      });
     }, graceMs).unref();
     await closed;
     clearTimeout(timer);
@@ -330,12 +339,16 @@ export class HttpEntrypoint {
     const timeout = new HeldTooLongError(route.service.name, formatDuration(route.wakeTimeoutMs));
     const timer = setTimeout(() => ac.abort(timeout), route.wakeTimeoutMs);
     onClientGone(() => ac.abort(new Error('client went away')));
+    const onShutdown = () => ac.abort(this.shutdown.signal.reason);
+    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    if (this.shutdown.signal.aborted) onShutdown();
     const name = route.service.name;
     this.heldBy.set(name, this.held(name) + 1);
     try {
       await route.service.whenReady(ac.signal);
     } finally {
       clearTimeout(timer);
+      this.shutdown.signal.removeEventListener('abort', onShutdown);
       this.heldBy.set(name, this.held(name) - 1);
     }
   }
