@@ -407,6 +407,15 @@ export class Daemon {
     this.supervisor.watchAll(() => livenessLoops(services.all()));
     const prerequisites = this.prerequisites;
     if (prerequisites) this.supervisor.watch('prerequisites', () => prerequisites.loopStatus());
+    // The writer is one serial loop over its queue: running while lines land, degraded while they fail.
+    const eventLog = this.eventLog;
+    const since = new Date(this.startedAt);
+    if (eventLog) {
+      this.supervisor.watch('event log', () => {
+        const st = eventLog.status();
+        return st.last_error === undefined ? { state: 'running', since } : { state: 'degraded', since, lastError: st.last_error };
+      });
+    }
   }
 
   private mustViews(): ControlViews {
