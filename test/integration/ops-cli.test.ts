@@ -60,9 +60,26 @@ test('check --probe passes on this host with the real engine and a free port, ex
   assert.match(r.stdout, /^ok\s+entrypoints\.http$/m);
 });
 
+/**
+ * Lets another user reach the checkout and the Node binary: a clone in a `mktemp -d` directory or
+ * under /root sits behind a directory only root may enter. Only the search (x) bit is added, on the
+ * directories that lack it, and each is put back when the test ends.
+ */
+async function traversableByOthers(t: { after(fn: () => Promise<void>): void }, ...paths: string[]): Promise<void> {
+  const dirs = new Set<string>();
+  for (const p of paths) for (let d = path.dirname(p); d !== path.dirname(d); d = path.dirname(d)) dirs.add(d);
+  for (const d of dirs) {
+    const { mode } = await fs.stat(d);
+    if ((mode & 0o001) !== 0) continue;
+    await fs.chmod(d, mode | 0o001);
+    t.after(() => fs.chmod(d, mode & 0o7777));
+  }
+}
+
 test('check --probe as a user outside the docker group says so with its code and hint, exit 3', { timeout: 60_000 }, async (t) => {
   if (!(await requireDocker(t))) return;
   if (process.getuid?.() !== 0) return t.skip('needs root to run the probe as another user');
+  await traversableByOthers(t, main, process.execPath);
   const dir = await tempDir(t);
   await fs.chmod(dir, 0o755);
   const file = path.join(dir, 'drowse.yaml');
