@@ -1,12 +1,9 @@
 /** Where the CLI finds the control API: --control, else $DROWSE_CONTROL, else the config. */
 import { parseHostPort } from '../config/index.ts';
+import type { ControlTarget } from '../control/index.ts';
 
-/** Where the daemon's control API is (the shape controlRequest takes). */
-export interface CliControlTarget {
-  readonly socket?: string;
-  readonly listen?: { host: string; port: number };
-  readonly token?: string;
-}
+/** Where the daemon's control API is: the shape controlRequest takes. */
+export type CliControlTarget = ControlTarget;
 
 /** `--control` or `$DROWSE_CONTROL` could not be read. */
 export class ControlAddressError extends Error {
