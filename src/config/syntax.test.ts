@@ -20,3 +20,11 @@ test('the quoting hint is given only for an unquoted ${...} inside { } or [ ] on
   assert.deepEqual(problems('note: "{${A}"\nservices:\n  x: [a\n'), ['drowse.yaml:4:1: Flow sequence in block collection must be sufficiently indented and end with a ]'], 'another line\'s ${...} earns no hint');
   assert.deepEqual(problems('a: {b: 1\nc: 2\n'), ['drowse.yaml:2:1: Flow map in block collection must be sufficiently indented and end with a }']);
 });
+
+test('no quoting hint for a ${...} already in quotes, or a $ that starts no reference; a [ ] earns it like { }', () => {
+  const error = (at: number, token: string) => `drowse.yaml:2:${at}: Unexpected flow-map-end token in YAML stream: "${token}"`;
+  assert.deepEqual(problems('services:\n  app: { docker: { container: "${C}" } } }\n'), [error(42, '}')]);
+  assert.deepEqual(problems("services:\n  app: { docker: { container: '${C}' } } }\n"), [error(42, '}')]);
+  assert.deepEqual(problems('services:\n  app: { docker: { container: $C } } }\n'), [error(38, '}')]);
+  assert.deepEqual(problems('services:\n  app: [ ${C} ] ]\n'), ['drowse.yaml:2:11: Missing , or : between flow sequence items (put values that use ${...} inside { } or [ ] in quotes)']);
+});

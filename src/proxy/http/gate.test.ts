@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_WAKE_DENY } from '../../config/index.ts';
-import { deniedBy, pathMayWake, requestPath } from './gate.ts';
+import { deniedBy, pathMayWake } from './gate.ts';
 
 const paths: Array<[string, readonly string[] | undefined, boolean]> = [
   ['/anything', undefined, true],
@@ -60,18 +60,6 @@ test('an empty deny list lets everyone through', () => {
   assert.equal(deniedBy('Googlebot/2.1', { deny: [], allow: [] }), undefined);
 });
 
-const targets: Array<[string | undefined, string | undefined]> = [
-  ['/a/b?x=1', '/a/b'],
-  ['/app/../admin', '/admin'],
-  ['/app/%2e%2e/admin', '/admin'],
-  ['http://other.host/p?q', '/p'],
-  ['*', '/*'],
-  [undefined, undefined],
-];
-for (const [url, want] of targets) {
-  test(`request target ${JSON.stringify(url)} is judged as path ${JSON.stringify(want)}`, () => assert.equal(requestPath(url), want));
-}
-
 test('wake_filter entries are plain substrings: regex characters in them match only themselves', () => {
   const filter = { deny: ['a.b', 'x+', '(c)', 'd|e', 'f\\g'], allow: ['ok.bot'] };
   assert.equal(deniedBy('axb', filter), undefined);
@@ -96,9 +84,4 @@ test('a filter is judged the same on every request (its compiled form is kept pe
     assert.equal(deniedBy('SomeBot', b), undefined);
     assert.equal(deniedBy('a Crawler', b), 'crawler');
   }
-});
-
-test('a request target that is no URL at all, or empty, has no path', () => {
-  assert.equal(requestPath(''), undefined);
-  assert.equal(requestPath('http://[::1'), undefined);
 });

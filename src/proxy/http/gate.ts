@@ -37,17 +37,3 @@ export function deniedBy(userAgent: string | undefined, filter: WakePolicy['wake
   if (!match || c.allow?.test(userAgent)) return undefined;
   return match[0].toLowerCase();
 }
-
-/**
- * The request's path with dot segments resolved and the query dropped, so "/app/../admin" is
- * judged as "/admin". Undefined when the request target is not a path (e.g. "*" or an absolute URL
- * with a different authority is still fine: only its path counts).
- */
-export function requestPath(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url, 'http://drowse.invalid').pathname;
-  } catch {
-    return undefined;
-  }
-}

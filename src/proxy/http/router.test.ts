@@ -20,6 +20,7 @@ const cases: Array<[string, string | undefined, string | undefined]> = [
   ['config hosts are matched case-insensitively', 'other.lan', 'deep'],
   ['an unknown host matches nothing', 'nope.lan', undefined],
   ['a look-alike suffix does not match a wildcard', 'xapp.lan', undefined],
+  ['a Host that is only the wildcard\'s dotted suffix matches nothing', '.app.lan', undefined],
   ['a missing Host matches nothing', undefined, undefined],
   ['an empty Host matches nothing', '', undefined],
 ];

@@ -66,6 +66,13 @@ test('an absolute-form target for the same host is forwarded as its origin-form,
   assert.equal(bare.kind === 'path' && bare.forward, '/?x');
 });
 
+test('a path whose query or segments carry a URL is a path, forwarded as sent (only a target that starts with a scheme is absolute-form)', () => {
+  for (const url of ['/login?next=http://other.lan/x', '/proxy/https://other.lan/']) {
+    const t = read(url, 'GET', 'app.lan');
+    assert.equal(t.kind === 'path' && t.forward, url, url);
+  }
+});
+
 test('an absolute-form target naming another host than Host is refused', () => {
   assert.throws(() => read('http://other.lan/p', 'GET', 'app.lan'), BadRequestError);
   assert.throws(() => read('http:///p', 'GET', 'app.lan'), BadRequestError);
