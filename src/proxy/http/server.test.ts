@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import { createLogger, silentLogger, type Logger } from '../../kernel/index.ts';
 import { WakeFailedError, type ServiceState } from '../../service/index.ts';
-import { waitFor } from '../../../test/helpers/fakes/index.ts';
+import { sendHttp, sendRaw, waitFor } from '../../../test/helpers/fakes/index.ts';
 import { HttpEntrypoint, type DrowseSite, type HttpRoute, type HttpService } from './server.ts';
 
 /** A service whose readiness the test controls. */
@@ -112,35 +112,9 @@ async function entrypoint(t: { after(fn: () => Promise<void>): void }, routes: H
   return { ep, site, port: ep.address().port };
 }
 
-interface Answer { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string }
-
-function send(port: number, opts: { host?: string; path?: string; method?: string; headers?: OutgoingHttpHeaders; body?: string; signal?: AbortSignal } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, path: opts.path ?? '/', method: opts.method ?? 'GET', agent: false,
-      headers: { ...(opts.host === undefined ? {} : { host: opts.host }), ...opts.headers },
-      signal: opts.signal ?? AbortSignal.timeout(10_000),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
-
-/** A raw request, for what http.request will not send (no Host header). */
-function raw(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => s.end(text));
-    let got = '';
-    s.on('data', (c) => (got += c.toString()));
-    s.on('end', () => resolve(got));
-    s.on('error', reject);
-  });
-}
+// One request over a fresh connection, and a raw one for what http.request will not send (no Host header).
+const send = sendHttp;
+const raw = (port: number, text: string) => sendRaw(port, text);
 
 test('a ready service gets the request as sent, with X-Forwarded-* set by drowse and the client\'s own replaced', async (t) => {
   const up = await upstream(t);
