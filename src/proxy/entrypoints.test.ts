@@ -9,7 +9,7 @@ import net from 'node:net';
 import { silentLogger } from '../kernel/index.ts';
 import type { Service } from '../service/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
-import { echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor } from '../../test/helpers/fakes/index.ts';
+import { echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor, connectClient as connect } from '../../test/helpers/fakes/index.ts';
 import { buildEntrypoints, type EntrypointParts } from './entrypoints.ts';
 
 type Part = Pick<ServiceConfig, 'http' | 'tcp' | 'startEndpoints' | 'loadingPage' | 'wakeFilter'>;
@@ -59,17 +59,6 @@ async function echoTcp(t: { after(fn: () => unknown): void }) {
     server.close();
   });
   return (server.address() as net.AddressInfo).port;
-}
-
-async function connect(port: number) {
-  const socket = net.connect(port, '127.0.0.1');
-  let received = '';
-  let closed = false;
-  socket.on('data', (d) => (received += d.toString()));
-  socket.on('close', () => (closed = true));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return { socket, received: () => received, closed: () => closed };
 }
 
 test('each service with an http block is routed by its hosts to its target; others have no route', async (t) => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { silentLogger, type Logger } from '../../kernel/index.ts';
-import { capturingLogger, closedPort, FakeProxyService, waitFor } from '../../../test/helpers/fakes/index.ts';
+import { capturingLogger, closedPort, FakeProxyService, waitFor, connectClient as connect } from '../../../test/helpers/fakes/index.ts';
 import { TcpEntrypoint } from './entrypoint.ts';
 
 async function entrypoint(t: { after(fn: () => unknown): void }, service: FakeProxyService, targetPort: number, over: { maxConnections?: number; wakeTimeoutMs?: number; log?: Logger } = {}) {
@@ -34,17 +34,6 @@ async function echoOn(t: { after(fn: () => unknown): void }, port = 0) {
     server.close();
   });
   return { port: (server.address() as net.AddressInfo).port, sockets };
-}
-
-async function connect(port: number) {
-  const socket = net.connect(port, '127.0.0.1');
-  let received = '';
-  let closed = false;
-  socket.on('data', (d) => (received += d.toString()));
-  socket.on('close', () => (closed = true));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return { socket, received: () => received, closed: () => closed };
 }
 
 test('a refused connect to a workload that no longer runs holds the client through the new wake and connects again; early bytes arrive', async (t) => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createLogger, silentLogger, type Logger } from '../../kernel/index.ts';
-import { waitFor } from '../../../test/helpers/fakes/index.ts';
+import { waitFor, connectClient as connect } from '../../../test/helpers/fakes/index.ts';
 import type { ServiceState } from '../../service/index.ts';
 import { TcpEntrypoint, type TcpService } from './entrypoint.ts';
 
@@ -70,18 +70,6 @@ async function entrypoint(t: { after(fn: () => Promise<void>): void }, service: 
   await ep.start();
   t.after(() => ep.stop(100));
   return ep;
-}
-
-/** A client connection that collects what it receives. */
-async function connect(port: number) {
-  const socket = net.connect(port, '127.0.0.1');
-  let received = '';
-  let closed = false;
-  socket.on('data', (d) => (received += d.toString()));
-  socket.on('close', () => (closed = true));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  return { socket, received: () => received, closed: () => closed };
 }
 
 test('a connection to a ready service is piped both ways to the target', async (t) => {

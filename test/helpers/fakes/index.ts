@@ -5,4 +5,4 @@ export { ManualClock, settle } from './clock.ts';
 export { fakeDockerEngine, json, inspectBody, type FakeDockerEngine, type FakeRequest, type FakeHandler } from './fake-docker.ts';
 export { RecordingObserver, type ObserverCall } from './observer.ts';
 export { waitFor, type WaitOptions } from '../wait.ts';
-export { FakeProxyService, FakeSite, echoUpstream, rawUpstream, closedPort, sendHttp, sendRaw, capturingLogger, type Seen, type HttpAnswer } from './proxy.ts';
+export { FakeProxyService, FakeSite, echoUpstream, rawUpstream, closedPort, sendHttp, sendRaw, connectClient, capturingLogger, type Seen, type HttpAnswer } from './proxy.ts';

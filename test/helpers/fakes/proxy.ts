@@ -181,6 +181,18 @@ export function sendRaw(port: number, text: string, opts: { end?: boolean } = {}
   });
 }
 
+/** A client connection that collects what it receives, and whether it was closed. */
+export async function connectClient(port: number): Promise<{ socket: net.Socket; received(): string; closed(): boolean }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  let closed = false;
+  socket.on('data', (d) => (received += d.toString()));
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, received: () => received, closed: () => closed };
+}
+
 /** A logger whose JSON lines the test reads. */
 export function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
