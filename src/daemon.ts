@@ -275,7 +275,7 @@ export class Daemon {
 
   /** Applies merged sets one after the other: listeners of one must be closed before the next binds them. */
   private queueApply(merged: DiscoveredConfig): void {
-    this.applying = this.applying.then(() => this.applyDiscovered(merged)).catch((err: unknown) => this.log.error({ err }, 'applying discovered services failed'));
+    this.applying = this.applying.then(() => this.applyServices(merged)).catch((err: unknown) => this.log.error({ err }, 'applying the merged services failed'));
   }
 
   /** A discovered service's provider asks its discovery again before it starts or stops anything. */
@@ -306,14 +306,14 @@ export class Daemon {
    * site and metrics learn the new services, the HTTP routes are swapped, and the TCP listeners
    * of changed or removed services are closed and those of new ones bound.
    */
-  private async applyDiscovered(merged: DiscoveredConfig): Promise<void> {
+  private async applyServices(merged: DiscoveredConfig): Promise<void> {
     const services = this.services;
     if (!services || this.stopped) return;
     let change;
     try {
       change = services.apply(merged.config.services);
     } catch (err) {
-      this.log.error({ err }, 'discovered services could not be applied; the previous set keeps serving');
+      this.log.error({ err }, 'the merged services could not be applied; the previous set keeps serving');
       return;
     }
     for (const s of [...change.added, ...change.replaced.map((r) => r.now)]) {
