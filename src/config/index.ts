@@ -1,5 +1,5 @@
 /** The config module: finds, parses, validates and resolves drowse.yaml into DrowseConfig. */
-export type { ControlConfig, EventLogConfig, HealthConfig, ProbeConfig, DockerProviderConfig, DrowseConfig, HttpRouteConfig, ServiceConfig, StopMethod, StopSignal, TcpRouteConfig, WakeFilterConfig, WorkloadRefConfig, DiscoveredFrom } from './types.ts';
+export type { ControlConfig, EventLogConfig, HealthConfig, ProbeConfig, DockerProviderConfig, ProxmoxProviderConfig, DrowseConfig, HttpRouteConfig, ServiceConfig, StopMethod, StopSignal, TcpRouteConfig, WakeFilterConfig, WorkloadRefConfig, DiscoveredFrom } from './types.ts';
 export { formatProblem, type ConfigProblem, type LoadResult } from './problems.ts';
 export { parseConfig } from './parse.ts';
 export { loadConfig, embeddedDefault, EMBEDDED_SOURCE, SYSTEM_CONFIG_PATH, type LoadOptions } from './load.ts';

@@ -43,6 +43,32 @@ export interface DockerProviderConfig {
   readonly diskUsageIntervalMs: number;
 }
 
+/** One `providers.proxmox.NAME` entry: a Proxmox VE cluster reached through its API with a token. */
+export interface ProxmoxProviderConfig {
+  /** The key under providers.proxmox. */
+  readonly name: string;
+  /** https://host:8006, no path: the API is under /api2/json. */
+  readonly url: string;
+  /** USER@REALM!TOKENID, e.g. drowse@pve!proxy. Not a secret: it names the token in errors. */
+  readonly tokenId: string;
+  /** The token's secret: redacted wherever text leaves drowse, even when written in the file. */
+  readonly tokenSecret: string;
+  readonly tls: {
+    /** Path to the CA certificate (PEM) that signed the node certificates, e.g. pve-root-ca.pem. */
+    readonly ca?: string;
+    /** SHA-256 fingerprint of the node certificate, hex pairs with colons (as the web UI shows it). */
+    readonly fingerprint?: string;
+    /** Skip certificate checks for this client only. */
+    readonly insecure: boolean;
+  };
+  /** Each API request is given up after this long. */
+  readonly timeoutMs: number;
+  /** How often /cluster/resources is read. */
+  readonly pollIntervalMs: number;
+  /** How often it is read while one of this provider's services wakes. */
+  readonly wakePollIntervalMs: number;
+}
+
 export interface HttpRouteConfig {
   /** Lower-case host names; an entry may start with "*." to match any subdomain. */
   readonly hosts: readonly string[];

@@ -81,6 +81,8 @@ export interface BackendDeps {
   readonly clock?: Clock;
   /** Ids of this provider's workloads whose services are awake now: the ones worth reading stats of. */
   awake(): readonly string[];
+  /** Whether one of this provider's services is waking now: a polling feed looks more often then. */
+  waking?(): boolean;
 }
 
 /**

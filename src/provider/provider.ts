@@ -11,6 +11,11 @@ export type WorkloadState = 'running' | 'paused' | 'stopped' | 'missing';
 export interface WorkloadRef {
   readonly provider: string;
   readonly id: string;
+  /**
+   * Where the backend should look for it first, when its id alone does not say (Proxmox: the
+   * configured node of a guest that may have migrated). A hint, never part of its identity.
+   */
+  readonly location?: string;
 }
 
 /** A snapshot of one workload. */
@@ -66,6 +71,12 @@ export interface Provider {
    * cannot list omit it.
    */
   list?(signal?: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>>;
+  /**
+   * The address a running workload is reached at, for services whose target is derived when they
+   * wake (Proxmox: a guest's IPv4 on the named interface, else its first non-loopback one).
+   * Undefined while it has none yet (DHCP not answered); backends whose targets are static omit it.
+   */
+  address?(ref: WorkloadRef, opts: { readonly interface?: string }, signal?: AbortSignal): Promise<string | undefined>;
   /** Runs a command inside the running workload (health checks); backends that cannot omit it. */
   exec?(ref: WorkloadRef, command: readonly string[], signal?: AbortSignal): Promise<ExecResult>;
 }
