@@ -122,7 +122,7 @@ export class Daemon {
     this.log.info({ config: config.source, services: config.services.length }, 'drowse starting');
     try {
       for (const entry of providerEntries(config.providers)) {
-        const deps = { log: this.log, clock: this.clock, awake: () => this.services?.awakeOn(entry.name) ?? [] };
+        const deps = { log: this.log, clock: this.clock, awake: () => this.services?.awakeOn(entry.name) ?? [], waking: () => this.services?.wakingOn(entry.name) ?? false };
         this.backends.set(entry.name, createBackend(entry, deps, this.opts.backends ?? BACKENDS));
       }
       await this.checkPrerequisites();

@@ -24,7 +24,7 @@ const cases: Array<[string, string, string[]]> = [
   ['a control API on a custom entrypoint', 'entrypoints: { http: "127.0.0.1:9000" }\ncontrol: { listen: "localhost:9000", token: t }\n', []],
   ['a control API on the wildcard entrypoint port', 'entrypoints: { http: "0.0.0.0:9000" }\ncontrol: { listen: "127.0.0.1:9000", token: t }\n', ['drowse.yaml:2:20: control.listen: 127.0.0.1:9000 is also the HTTP entrypoint']],
   ['a control API on the IPv6 wildcard', 'control: { listen: "[::]:8080", token: t }\n', ['drowse.yaml:1:20: control.listen: [::]:8080 is also the HTTP entrypoint']],
-  ['a service with no workload', 'services:\n  a: { http: { host: a.lan, target: "http://127.0.0.1:1" } }\n', ['drowse.yaml:2:3: services.a: a service needs a workload: docker { container }']],
+  ['a service with no workload', 'services:\n  a: { http: { host: a.lan, target: "http://127.0.0.1:1" } }\n', ['drowse.yaml:2:3: services.a: a service needs a workload: docker { container } or proxmox { node, vmid }']],
   ['an unknown provider lists the known ones', 'providers:\n  docker:\n    one: {}\n    two: {}\nservices:\n  a: { docker: { container: a, provider: three } }\n', ['drowse.yaml:6:42: services.a.docker.provider: unknown docker provider "three" (known: one, two)']],
   ['no provider at all', 'providers:\n  docker: {}\nservices:\n  a: { docker: { container: a } }\n', ['drowse.yaml:4:16: services.a.docker: no docker provider is configured (providers.docker is empty)']],
   ['a named provider when there are none', 'providers:\n  docker: {}\nservices:\n  a: { docker: { container: a, provider: p } }\n', ['drowse.yaml:4:42: services.a.docker.provider: unknown docker provider "p"']],

@@ -31,7 +31,8 @@ test('the schema describes the input: keys with defaults are not required', () =
   assert.equal(prop(schema, 'defaults').required, undefined);
   assert.equal(prop(schema, 'limits').required, undefined);
   assert.deepEqual(prop(SERVICE, 'docker').required, ['container']);
-  assert.deepEqual(prop(SERVICE, 'http').required, ['host', 'target']);
+  assert.deepEqual(prop(SERVICE, 'http').required, ['host'], 'target or (for a guest) port; the cross-checks say which');
+  assert.deepEqual(prop(SERVICE, 'proxmox').required, ['node', 'vmid']);
 });
 
 test('every default of defaults: is declared', () => {

@@ -237,6 +237,12 @@ test('drowse.docker.* is refused: the workload is the container itself', () => {
   assert.deepEqual(s.entry.docker, { container: 'web', provider: 'local' });
 });
 
+test('drowse.proxmox.* is refused too: a labelled container is no Proxmox guest', () => {
+  const s = one({ 'drowse.proxmox.vmid': '101' });
+  assert.deepEqual(s.problems, ['container "web": label drowse.proxmox.vmid: the workload is this container itself; drowse.proxmox.* cannot be set']);
+  assert.equal(s.entry.proxmox, undefined);
+});
+
 test('a value and keys below it clash, whichever comes first', () => {
   const valueFirst = one({ 'drowse.http': 'x', 'drowse.http.host': 'y' });
   assert.deepEqual(valueFirst.problems, ['container "web": label drowse.http.host: conflicts with label drowse.http: give either a value or keys below it']);

@@ -91,8 +91,8 @@ function fromLabels(w: LabelledWorkload): LabelService {
       say(label, 'expected drowse.<key> or drowse.<key>.<key>, like drowse.idle_timeout');
       continue;
     }
-    if (path[0] === 'docker') {
-      say(label, 'the workload is this container itself; drowse.docker.* cannot be set');
+    if (path[0] === 'docker' || path[0] === 'proxmox') {
+      say(label, `the workload is this container itself; drowse.${path[0]}.* cannot be set`);
       continue;
     }
     const clash = place(entry, path, read(path, value));

@@ -1,4 +1,4 @@
-/** The error map's words (messages.ts) for each kind of zod issue, and where planned keys are named. */
+/** The error map's words (messages.ts) for each kind of zod issue. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
@@ -52,8 +52,7 @@ test('other issues keep the message zod or the schema gives', () => {
   assert.equal(said(z.number().int(), 1.5).length, 1);
 });
 
-test('proxmox is planned under providers and directly under a service, nowhere deeper', () => {
-  assert.deepEqual(problems('services:\n  app:\n    docker: { container: app }\n    proxmox: {}\n'), ['drowse.yaml:4:5: services.app.proxmox: key "proxmox" is not supported in this release']);
+test('proxmox is a key under providers and directly under a service, nowhere deeper', () => {
   assert.deepEqual(problems('services:\n  app:\n    docker: { container: app, proxmox: 1 }\n'), ['drowse.yaml:3:31: services.app.docker.proxmox: unknown key "proxmox"']);
   assert.deepEqual(problems('defaults:\n  wake_filter: { proxmox: 1 }\n'), ['drowse.yaml:2:18: defaults.wake_filter.proxmox: unknown key "proxmox"']);
   assert.deepEqual(problems('providers:\n  docker:\n    p: { proxmox: 1 }\n'), ['drowse.yaml:3:10: providers.docker.p.proxmox: unknown key "proxmox"']);

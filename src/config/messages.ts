@@ -22,12 +22,6 @@ export const humanErrors: z.core.$ZodErrorMap = (issue) => {
   }
 };
 
-// Keys the product contract names that this release does not read yet: saying so beats "unknown".
-const PLANNED: readonly { readonly at: (path: Path) => boolean; readonly keys: readonly string[] }[] = [
-  { at: (p) => p.length === 1 && p[0] === 'providers', keys: ['proxmox'] },
-  { at: (p) => p.length === 2 && p[0] === 'services', keys: ['proxmox'] },
-];
-
 /** Findings for zod's issues: one per unknown key (pointing at the key), one per other issue. */
 export function issueFindings(issues: readonly z.core.$ZodIssue[]): Finding[] {
   return issues.flatMap((issue): Finding[] => {
@@ -40,7 +34,6 @@ export function issueFindings(issues: readonly z.core.$ZodIssue[]): Finding[] {
 }
 
 function unknownKeyMessage(parent: Path, key: string): string {
-  if (PLANNED.some((p) => p.at(parent) && p.keys.includes(key))) return `key "${key}" is not supported in this release`;
   const schema = schemaAt(parent);
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const suggestion = closest(key, known);

@@ -17,7 +17,7 @@ test('a YAML warning is passed on with its position', () => {
 });
 
 test('an empty named entry keeps its name so validation can say what it lacks', () => {
-  assert.deepEqual(problems('services:\n  a:\n'), ['drowse.yaml:2:3: services.a: a service needs a workload: docker { container }']);
+  assert.deepEqual(problems('services:\n  a:\n'), ['drowse.yaml:2:3: services.a: a service needs a workload: docker { container } or proxmox { node, vmid }']);
 });
 
 test('an empty fixed key means not set, at any depth', () => {

@@ -74,6 +74,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const { warnings } = resolved;
   // The token is a secret even when written into the file itself.
   if (resolved.config.control.token !== undefined) secrets.add(resolved.config.control.token);
+  // A token secret is one even when written into the file rather than taken from ${VAR}.
+  for (const p of resolved.config.providers.proxmox) secrets.add(p.tokenSecret);
   const config = secrets.size === 0 ? resolved.config : { ...resolved.config, secrets: [...secrets] };
   rememberDocument(config, raw as Record<string, unknown>);
   const yamlWarnings = doc.warnings.map((w) => formatProblem({ file: source, ...lines.linePos(w.pos[0]), path: '', message: w.message }));

@@ -21,5 +21,5 @@ test('a problem in a list points at the entry itself', () => {
 });
 
 test('an empty value is reported where its key is, since that is where the user must write', () => {
-  assert.deepEqual(problems('services:\n  app:\n    docker:\n'), ['drowse.yaml:2:3: services.app: a service needs a workload: docker { container }']);
+  assert.deepEqual(problems('services:\n  app:\n    docker:\n'), ['drowse.yaml:2:3: services.app: a service needs a workload: docker { container } or proxmox { node, vmid }']);
 });

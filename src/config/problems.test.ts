@@ -21,13 +21,16 @@ const cases: Array<[string, string, string[]]> = [
     ['drowse.yaml:1:1: colour: unknown key "colour"'],
   ],
   [
-    'a key the contract names but this release lacks says so',
-    `services:
+    'a service with two workloads is told to pick one',
+    `providers:
+  proxmox:
+    pve: { url: "https://127.0.0.1:8006", token_id: "drowse@pve!proxy", token_secret: s3cret-value }
+services:
   app:
     docker: { container: app }
     proxmox: { node: pve1, vmid: 101 }
 `,
-    ['drowse.yaml:4:5: services.app.proxmox: key "proxmox" is not supported in this release'],
+    ['drowse.yaml:7:5: services.app.proxmox: give either docker or proxmox, not both'],
   ],
   [
     'a bad duration is reported at its value',
@@ -66,7 +69,7 @@ const cases: Array<[string, string, string[]]> = [
     http:
       host: app.lan
 `,
-    ['drowse.yaml:4:5: services.app.http.target: required'],
+    ['drowse.yaml:4:5: services.app.http: needs target, the URL requests are forwarded to'],
   ],
   [
     'a target must be an http URL with host and port',
@@ -104,12 +107,12 @@ const cases: Array<[string, string, string[]]> = [
   app:
     http: { host: app.lan, target: "http://127.0.0.1:1" }
 `,
-    ['drowse.yaml:2:3: services.app: a service needs a workload: docker { container }'],
+    ['drowse.yaml:2:3: services.app: a service needs a workload: docker { container } or proxmox { node, vmid }'],
   ],
   [
     'an empty service entry still needs its workload',
     'services:\n  app:\n',
-    ['drowse.yaml:2:3: services.app: a service needs a workload: docker { container }'],
+    ['drowse.yaml:2:3: services.app: a service needs a workload: docker { container } or proxmox { node, vmid }'],
   ],
   [
     'a provider that does not exist is reported at the key naming it',
@@ -279,7 +282,7 @@ log: { level: loud, colour: red }
 `,
     [
       'drowse.yaml:3:41: services.app.docker.provider: unknown docker provider "nope" (known: local)',
-      'drowse.yaml:4:5: services.app.http.target: required',
+      'drowse.yaml:4:5: services.app.http: needs target, the URL requests are forwarded to',
       'drowse.yaml:5:19: services.app.idle_timeout: expected a duration like 30s or 15m',
       'drowse.yaml:6:18: services.app.stop_method: expected one of stop, pause, kill',
       'drowse.yaml:9:19: services.other.http.host: host "app.lan" is already claimed by service "app"',

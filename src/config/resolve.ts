@@ -5,7 +5,7 @@ import { findCycles } from './graph.ts';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PROBE_TIMEOUT, DEFAULT_WAKE_TIMEOUT, type ConfigFile, type DefaultWakeFilterFile, type HealthFile, type ServiceFile, type ServiceWakeFilterFile } from './schema.ts';
 import { closest } from './suggest.ts';
 import { parseSize, tryParseSize } from './size.ts';
-import type { DockerProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
+import type { DockerProviderConfig, ProxmoxProviderConfig, DrowseConfig, HealthConfig, LimitsConfig, ProbeConfig, ServiceConfig, WakeFilterConfig, WorkloadRefConfig } from './types.ts';
 import { BUILTIN_WAKE_DENY } from './wake-filter.ts';
 
 /**
@@ -33,6 +33,15 @@ export function crossCheck(raw: unknown): Finding[] {
 
   const providersRaw = asMap(asMap(root.providers)?.docker);
   const providers = providersRaw ? Object.keys(providersRaw) : ['local'];
+  const pveRaw = asMap(asMap(root.providers)?.proxmox);
+  const pveProviders = Object.keys(pveRaw ?? {});
+  for (const [name, value] of Object.entries(pveRaw ?? {})) {
+    const p = asMap(value);
+    const pinned = ['ca', 'fingerprint'].filter((k) => p?.[k] !== undefined);
+    if (p?.tls_insecure === true && pinned.length > 0) {
+      findings.push({ path: ['providers', 'proxmox', name, 'tls_insecure'], message: `tls_insecure skips the certificate check that ${pinned.join(' and ')} ask${pinned.length === 1 ? 's' : ''} for; give one or the other` });
+    }
+  }
   for (const [name, value] of Object.entries(providersRaw ?? {})) {
     const p = asMap(value);
     if (p?.socket !== undefined && p.url !== undefined) {
@@ -61,8 +70,14 @@ export function crossCheck(raw: unknown): Finding[] {
       findings.push({ path: ['services', name, 'http', 'target'], message: `target ${target} is drowse's own HTTP entrypoint; point it at the app` });
     }
     const docker = asMap(service.docker);
-    if (service.docker === undefined) {
-      findings.push({ path: ['services', name], message: 'a service needs a workload: docker { container }', at: 'key' });
+    const guest = asMap(service.proxmox);
+    findings.push(...guestFindings(name, service, guest, pveProviders));
+    if (service.docker === undefined && service.proxmox === undefined) {
+      findings.push({ path: ['services', name], message: 'a service needs a workload: docker { container } or proxmox { node, vmid }', at: 'key' });
+    } else if (service.docker !== undefined && service.proxmox !== undefined) {
+      findings.push({ path: ['services', name, 'proxmox'], message: 'give either docker or proxmox, not both', at: 'key' });
+    } else if (service.docker === undefined) {
+      // A guest: its own checks are in guestFindings.
     } else if (docker && typeof docker.provider === 'string' && !providers.includes(docker.provider)) {
       const known = providers.length > 0 ? ` (known: ${providers.join(', ')})` : '';
       findings.push({ path: ['services', name, 'docker', 'provider'], message: `unknown docker provider "${docker.provider}"${known}` });
@@ -70,11 +85,18 @@ export function crossCheck(raw: unknown): Finding[] {
       findings.push({ path: ['services', name, 'docker'], message: 'no docker provider is configured (providers.docker is empty)' });
     }
     if (docker && typeof docker.container === 'string') {
-      const workload = `${typeof docker.provider === 'string' ? docker.provider : providers[0]}\0${docker.container}`;
+      const workload = `docker\0${typeof docker.provider === 'string' ? docker.provider : providers[0]}\0${docker.container}`;
       const owner = containers.get(workload);
       if (owner === undefined) containers.set(workload, name);
       else findings.push({ path: ['services', name, 'docker', 'container'], message: `container "${docker.container}" is already the workload of service "${owner}"; give one service both routes` });
     }
+    if (guest && typeof guest.vmid === 'number') {
+      const workload = `proxmox\0${typeof guest.provider === 'string' ? guest.provider : pveProviders[0]}\0${guest.vmid}`;
+      const owner = containers.get(workload);
+      if (owner === undefined) containers.set(workload, name);
+      else findings.push({ path: ['services', name, 'proxmox', 'vmid'], message: `guest ${guest.vmid} is already the workload of service "${owner}"; give one service both routes` });
+    }
+    for (const route of ['http', 'tcp'] as const) findings.push(...upstreamFindings(name, route, asMap(service[route]), guest !== undefined));
     const healthMap = asMap(service.health);
     if (healthMap) findings.push(...wakeShorterThanProbe(name, service, healthMap, defaults));
     if (healthMap) {
@@ -105,6 +127,37 @@ export function crossCheck(raw: unknown): Finding[] {
   }
   findings.push(...dependencyFindings(asMap(root.services) ?? {}));
   return findings;
+}
+
+/** A guest's provider must exist; `interface` only means something when an address is derived. */
+function guestFindings(name: string, service: Record<string, unknown>, guest: Record<string, unknown> | undefined, pveProviders: readonly string[]): Finding[] {
+  if (!guest) return [];
+  const findings: Finding[] = [];
+  if (typeof guest.provider === 'string' && !pveProviders.includes(guest.provider)) {
+    const known = pveProviders.length > 0 ? ` (known: ${pveProviders.join(', ')})` : '';
+    findings.push({ path: ['services', name, 'proxmox', 'provider'], message: `unknown proxmox provider "${guest.provider}"${known}` });
+  } else if (guest.provider === undefined && pveProviders.length === 0) {
+    findings.push({ path: ['services', name, 'proxmox'], message: 'no proxmox provider is configured (add one under providers.proxmox)' });
+  }
+  const derives = ['http', 'tcp'].some((r) => asMap(service[r])?.port !== undefined);
+  if (guest.interface !== undefined && !derives) {
+    findings.push({ path: ['services', name, 'proxmox', 'interface'], message: 'interface picks the address a port applies to; give http.port or tcp.port, or drop it' });
+  }
+  return findings;
+}
+
+/** A route names target or (for a guest, whose address is learned at each wake) port: exactly one. */
+function upstreamFindings(name: string, route: 'http' | 'tcp', block: Record<string, unknown> | undefined, guest: boolean): Finding[] {
+  if (!block) return [];
+  const path: Path = ['services', name, route];
+  if (block.target !== undefined && block.port !== undefined) return [{ path: [...path, 'port'], message: 'give either target or port, not both' }];
+  if (block.port !== undefined && !guest) {
+    return [{ path: [...path, 'port'], message: "port derives the target from a Proxmox guest's address; give target for a docker container" }];
+  }
+  if (block.target === undefined && block.port === undefined) {
+    return [{ path, message: guest ? "needs target, or port on the guest's own address" : 'needs target, the URL requests are forwarded to', at: 'key' }];
+  }
+  return [];
 }
 
 /**
@@ -182,6 +235,20 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
     };
   });
 
+  const proxmox = Object.entries(file.providers.proxmox).map(([name, p]): ProxmoxProviderConfig => ({
+    name,
+    url: p.url.replace(/\/$/, ''),
+    tokenId: p.token_id,
+    tokenSecret: p.token_secret,
+    tls: { ...(p.ca === undefined ? {} : { ca: p.ca }), ...(p.fingerprint === undefined ? {} : { fingerprint: p.fingerprint.toUpperCase() }), insecure: p.tls_insecure },
+    timeoutMs: parseDuration(p.timeout),
+    pollIntervalMs: parseDuration(p.poll_interval),
+    wakePollIntervalMs: parseDuration(p.wake_poll_interval),
+  }));
+  for (const p of proxmox) {
+    if (p.tls.insecure) warnings.push({ path: ['providers', 'proxmox', p.name, 'tls_insecure'], message: "certificates of this cluster are not checked: anyone on the path can read the token; prefer ca (the cluster's pve-root-ca.pem) or fingerprint" });
+  }
+
   const token = file.control.token === '' ? undefined : file.control.token;
   if (token !== undefined && file.control.listen === undefined) {
     warnings.push({ path: ['control', 'token'], message: 'token is only used with control.listen; ignored' });
@@ -193,14 +260,22 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
   const services = Object.entries(file.services).map(([name, s]): ServiceConfig => {
     const http = s.http && {
       hosts: [...new Set((typeof s.http.host === 'string' ? [s.http.host] : s.http.host).map((h) => h.toLowerCase()))],
-      target: s.http.target,
+      ...(s.http.target === undefined ? {} : { target: s.http.target }),
+      ...(s.http.port === undefined ? {} : { port: s.http.port }),
     };
     const listen = s.tcp && parseHostPort(s.tcp.listen);
-    const target = s.tcp && parseHostPort(s.tcp.target);
-    const tcp = s.tcp && listen && target ? { listen, target, maxHeld: s.tcp.max_held, openKeepsAwake: s.tcp.open_keeps_awake } : undefined;
+    const target = s.tcp?.target === undefined ? undefined : parseHostPort(s.tcp.target);
+    const tcp = s.tcp && listen
+      ? { listen, ...(target ? { target } : {}), ...(s.tcp.port === undefined ? {} : { port: s.tcp.port }), maxHeld: s.tcp.max_held, openKeepsAwake: s.tcp.open_keeps_awake }
+      : undefined;
+    const derived = s.http?.port !== undefined || s.tcp?.port !== undefined;
+    if (s.proxmox && (s.stop_method ?? d.stop_method) === 'pause') {
+      warnings.push({ path: ['services', name, ...(s.stop_method === undefined ? [] : ['stop_method'])], message: "stop_method pause suspends the guest, which Proxmox VE marks experimental for LXC (a CRIU checkpoint that fails for many guests); stop is the safe choice", ...(s.stop_method === undefined ? { at: 'key' as const } : {}) });
+    }
     return {
       name,
-      workload: resolveWorkload(name, s, providers[0]?.name),
+      workload: resolveWorkload(name, s, providers[0]?.name, proxmox[0]?.name),
+      ...(derived ? { address: s.proxmox?.interface === undefined ? {} : { interface: s.proxmox.interface } } : {}),
       ...(http ? { http } : {}),
       ...(tcp ? { tcp } : {}),
       ...(s.health ? { health: resolveHealth(s.health) } : {}),
@@ -237,7 +312,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
           },
         }
       : {}),
-    providers: { docker: providers },
+    providers: { docker: providers, proxmox },
     services,
     limits: resolveLimits(file.limits),
     shutdownTimeoutMs: parseDuration(file.shutdown_timeout),
@@ -246,9 +321,11 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
 }
 
 /** The service's workload ref; crossCheck has refused a service without one, or with no provider to default to. */
-function resolveWorkload(name: string, s: ServiceFile, firstProvider: string | undefined): WorkloadRefConfig {
-  const provider = s.docker?.provider ?? firstProvider;
-  if (!s.docker || provider === undefined) throw new Error(`service "${name}" passed the checks without a workload or a provider`);
+function resolveWorkload(name: string, s: ServiceFile, firstDocker: string | undefined, firstProxmox: string | undefined): WorkloadRefConfig {
+  // A guest's id is its vmid, unique in the cluster; the node is only where to look first, since guests migrate.
+  const provider = s.proxmox ? (s.proxmox.provider ?? firstProxmox) : (s.docker?.provider ?? firstDocker);
+  if (provider !== undefined && s.proxmox) return { provider, id: String(s.proxmox.vmid), location: s.proxmox.node };
+  if (provider === undefined || !s.docker) throw new Error(`service "${name}" passed the checks without a workload or a provider`);
   return { provider, id: s.docker.container };
 }
 

@@ -214,6 +214,43 @@ const dockerProvider = z
   .strict()
   .describe('One Docker engine.');
 
+const FINGERPRINT_MESSAGE = 'expected a SHA-256 fingerprint as 32 hex pairs joined by ":", as the Proxmox web UI shows it';
+const TOKEN_ID_MESSAGE = 'expected USER@REALM!TOKENID, like drowse@pve!proxy';
+
+const proxmoxProvider = z
+  .object({
+    url: z
+      .string({ error: unless('expected the cluster address as https://host:8006') })
+      .refine((s) => isOrigin(s, ['https']), 'expected the cluster address as https://host:8006')
+      .describe('Any node of the cluster, as https://host:8006 (the API is under /api2/json).'),
+    token_id: z
+      .string({ error: unless(TOKEN_ID_MESSAGE) })
+      .regex(/^[^\s@!=:]+@[^\s@!=:]+![A-Za-z][A-Za-z0-9._-]*$/, TOKEN_ID_MESSAGE)
+      .describe('The API token drowse uses, as USER@REALM!TOKENID (see "Proxmox" in the README for the role it needs).'),
+    token_secret: z
+      .string()
+      .min(1, 'give the token secret, e.g. ${PVE_TOKEN_SECRET}')
+      .describe('The API token secret; best from the environment, ${PVE_TOKEN_SECRET}. Redacted everywhere, even when written here.'),
+    ca: z.string().min(1).optional().describe("Path to the CA certificate (PEM) that signed the nodes' certificates: the cluster's /etc/pve/pve-root-ca.pem."),
+    fingerprint: z
+      .string({ error: unless(FINGERPRINT_MESSAGE) })
+      .regex(/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, FINGERPRINT_MESSAGE)
+      .optional()
+      .describe("Trust exactly the node certificate with this SHA-256 fingerprint (pinning) instead of a CA."),
+    tls_insecure: flag()
+      .default(false)
+      .describe('Skip certificate checks for this cluster only (never for anything else drowse talks to). Prefer ca or fingerprint.'),
+    timeout: duration('Each API request is given up after this long.', { min: '100ms', max: '5m' }).default('10s'),
+    poll_interval: duration("How often the cluster's guests are listed (/cluster/resources) to notice changes.", { min: '500ms' }).default('5s'),
+    wake_poll_interval: duration('How often they are listed while one of its services wakes.', { min: '100ms' }).default('1s'),
+  })
+  .strict()
+  .describe('One Proxmox VE cluster, reached through its API with a token.');
+
+const GUEST_PORT_MESSAGE = 'expected a port from 1 to 65535';
+const guestPort = (description: string) =>
+  z.number({ error: GUEST_PORT_MESSAGE }).int(GUEST_PORT_MESSAGE).min(1, GUEST_PORT_MESSAGE).max(65535, GUEST_PORT_MESSAGE).optional().describe(description);
+
 const service = z
   .object({
     docker: z
@@ -223,7 +260,22 @@ const service = z
       })
       .strict()
       .optional()
-      .describe('The workload: a Docker container. Required in this release (the only workload kind so far).'),
+      .describe('The workload: a Docker container. Give docker or proxmox.'),
+    proxmox: z
+      .object({
+        provider: name('provider').optional().describe('Proxmox provider of the cluster. Default: the first proxmox provider.'),
+        node: z.string().min(1).regex(/^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?$/, 'expected a node name like pve1').describe('The node the guest runs on; a guest that migrates is followed, this is where drowse looks first.'),
+        vmid: z
+          .number({ error: 'expected a guest id (vmid) like 101' })
+          .int('expected a guest id (vmid) like 101')
+          .min(100, 'Proxmox guest ids are from 100 to 999999999')
+          .max(999_999_999, 'Proxmox guest ids are from 100 to 999999999')
+          .describe('The LXC guest (vmid) this service starts and stops.'),
+        interface: z.string().min(1).optional().describe("With http.port or tcp.port: the guest interface whose IPv4 address is the target, e.g. eth0. Default: the first interface other than lo with an IPv4 address."),
+      })
+      .strict()
+      .optional()
+      .describe('The workload: a Proxmox VE LXC guest. Give docker or proxmox.'),
     http: z
       .object({
         host: z
@@ -234,7 +286,9 @@ const service = z
         target: z
           .string({ error: unless(TARGET_MESSAGE) })
           .refine((s) => isOrigin(s, ['http']), TARGET_MESSAGE)
-          .describe('Upstream base URL requests are forwarded to, e.g. http://127.0.0.1:18080.'),
+          .optional()
+          .describe('Upstream base URL requests are forwarded to, e.g. http://127.0.0.1:18080. Give target, or port for a Proxmox guest.'),
+        port: guestPort("For a Proxmox guest instead of target: the port on the guest's address, which drowse learns each time the guest starts."),
       })
       .strict()
       .optional()
@@ -249,7 +303,8 @@ const service = z
           (s) => parseHostPort(s)?.port !== 0,
           'port 0 would listen on a random port; give a port from 1 to 65535',
         ),
-        target: tcpTarget.describe('Where connections are piped once the service is ready, e.g. 127.0.0.1:15432.'),
+        target: tcpTarget.optional().describe('Where connections are piped once the service is ready, e.g. 127.0.0.1:15432. Give target, or port for a Proxmox guest.'),
+        port: guestPort("For a Proxmox guest instead of target: the port on the guest's address, learned each time it starts."),
         max_held: z
           .number({ error: 'expected a whole number' })
           .int('expected a whole number')
@@ -342,6 +397,7 @@ export const configSchema = z
           .record(name('provider'), dockerProvider)
           .prefault({ local: { socket: DEFAULT_DOCKER_SOCKET } })
           .describe(`Docker engines by name. Default: one provider "local" on ${DEFAULT_DOCKER_SOCKET}.`),
+        proxmox: z.record(name('provider'), proxmoxProvider).prefault({}).describe('Proxmox VE clusters by name (LXC guests; see "Proxmox" in the README).'),
       })
       .strict()
       .prefault({})
@@ -396,6 +452,8 @@ export type StopMethod = z.output<typeof stopMethod>;
 export type StopSignal = z.output<typeof stopSignal>;
 /** One `providers.docker.NAME` entry. */
 export type DockerProviderFile = z.output<typeof dockerProvider>;
+/** One `providers.proxmox.NAME` entry. */
+export type ProxmoxProviderFile = z.output<typeof proxmoxProvider>;
 /** `event_log`, when set. */
 export type EventLogFile = NonNullable<z.output<typeof configSchema>['event_log']>;
 /** One `services.NAME` entry. */

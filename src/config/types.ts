@@ -15,7 +15,7 @@
  * section cannot see, and resolve.ts reads top to bottom as the mapping from file to config.
  */
 import type { HostPort } from './address.ts';
-import type { ConfigFile, DefaultWakeFilterFile, DockerProviderFile, EventLogFile, HealthFile, ServiceFile, StopMethod, StopSignal } from './schema.ts';
+import type { ConfigFile, DefaultWakeFilterFile, DockerProviderFile, EventLogFile, HealthFile, ProxmoxProviderFile, ServiceFile, StopMethod, StopSignal } from './schema.ts';
 
 export type { StopMethod, StopSignal } from './schema.ts';
 
@@ -72,8 +72,10 @@ export interface ProxmoxProviderConfig {
 export interface HttpRouteConfig {
   /** Lower-case host names; an entry may start with "*." to match any subdomain. */
   readonly hosts: readonly string[];
-  /** Upstream base URL, e.g. http://127.0.0.1:18080. */
-  readonly target: HttpRouteFile['target'];
+  /** Upstream base URL, e.g. http://127.0.0.1:18080; absent when the service's address is derived. */
+  readonly target?: NonNullable<HttpRouteFile['target']>;
+  /** With a derived address (ServiceConfig.address): the port on it. */
+  readonly port?: NonNullable<HttpRouteFile['port']>;
 }
 
 /** One way to check a service: the one probe key set under health. */
@@ -98,7 +100,10 @@ export interface HealthConfig {
 export interface TcpRouteConfig {
   /** host:port drowse listens on (host "" is every interface). */
   readonly listen: HostPort;
-  readonly target: HostPort;
+  /** Absent when the service's address is derived. */
+  readonly target?: HostPort;
+  /** With a derived address (ServiceConfig.address): the port on it. */
+  readonly port?: NonNullable<TcpRouteFile['port']>;
   /** Connections held while waking; more are closed. */
   readonly maxHeld: TcpRouteFile['max_held'];
   /** An open connection counts as activity even when no bytes move. */
@@ -113,8 +118,10 @@ export interface TcpRouteConfig {
 export interface WorkloadRefConfig {
   /** Name of the provider entry (any kind) that runs the workload. */
   readonly provider: string;
-  /** The workload's id on that provider (Docker: the container name or id). */
+  /** The workload's id on that provider (Docker: the container name or id; Proxmox: the vmid). */
   readonly id: string;
+  /** Where to look for it first (Proxmox: the configured node); a hint, not part of its identity. */
+  readonly location?: string;
 }
 
 /** One service, with every key it does not set taken from defaults. */
@@ -140,6 +147,11 @@ export interface ServiceConfig {
   readonly wakeFilter: WakeFilterConfig;
   /** Set when the service came from a container's labels rather than the file. */
   readonly discovered?: DiscoveredFrom;
+  /**
+   * Set when the routes name a port instead of a target: the workload's address is asked of its
+   * provider each time it wakes (a Proxmox guest gets a new one from DHCP), optionally on one interface.
+   */
+  readonly address?: { readonly interface?: string };
 }
 
 /** Where a discovered service came from: its container, and its Compose project and service when Compose made it. */
@@ -186,7 +198,7 @@ export interface DrowseConfig {
   /** Absent: no event log is written. */
   readonly eventLog?: EventLogConfig;
   /** Provider entries by kind (the key under providers:), each list in the file's order. */
-  readonly providers: { readonly docker: readonly DockerProviderConfig[] };
+  readonly providers: { readonly docker: readonly DockerProviderConfig[]; readonly proxmox: readonly ProxmoxProviderConfig[] };
   readonly services: readonly ServiceConfig[];
   readonly limits: LimitsConfig;
   /** How long a shutdown (SIGTERM/SIGINT) waits for in-flight and held requests before cutting them. */
@@ -205,11 +217,12 @@ type _DriftChecks = [
   Expect<Equal<keyof ConfigFile['entrypoints'], keyof DrowseConfig['entrypoints']>>,
   Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,
   Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'network' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,
-  Expect<Equal<keyof ServiceFile, 'docker' | 'http' | 'tcp' | 'health' | 'depends_on' | 'idle_timeout' | 'wake_timeout' | 'stop_method' | 'stop_signal' | 'stop_timeout' | 'start_endpoint' | 'loading_page' | 'wake_filter'>>,
+  Expect<Equal<keyof ProxmoxProviderFile, 'url' | 'token_id' | 'token_secret' | 'ca' | 'fingerprint' | 'tls_insecure' | 'timeout' | 'poll_interval' | 'wake_poll_interval'>>,
+  Expect<Equal<keyof ServiceFile, 'docker' | 'proxmox' | 'http' | 'tcp' | 'health' | 'depends_on' | 'idle_timeout' | 'wake_timeout' | 'stop_method' | 'stop_signal' | 'stop_timeout' | 'start_endpoint' | 'loading_page' | 'wake_filter'>>,
   // Every default is a service key it stands in for.
   Expect<Equal<Exclude<keyof ConfigFile['defaults'], keyof ServiceFile>, never>>,
-  Expect<Equal<keyof HttpRouteFile, 'host' | 'target'>>,
-  Expect<Equal<keyof TcpRouteFile, 'listen' | 'target' | 'max_held' | 'open_keeps_awake'>>,
+  Expect<Equal<keyof HttpRouteFile, 'host' | 'target' | 'port'>>,
+  Expect<Equal<keyof TcpRouteFile, 'listen' | 'target' | 'port' | 'max_held' | 'open_keeps_awake'>>,
   // The probe keys under health are exactly the kinds of ProbeConfig.
   Expect<Equal<keyof HealthFile, ProbeConfig['kind'] | 'timeout' | 'interval' | 'retries' | 'auto_restart' | 'max_restarts' | 'restart_delay'>>,
   Expect<Equal<keyof DefaultWakeFilterFile, 'builtin_deny' | keyof WakeFilterConfig>>,

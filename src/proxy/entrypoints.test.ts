@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { silentLogger } from '../kernel/index.ts';
-import type { Service } from '../service/index.ts';
+import { ServiceUpstream, type Service } from '../service/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
+import type { Provider } from '../provider/index.ts';
 import { echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor, connectClient as connect } from '../../test/helpers/fakes/index.ts';
 import { buildEntrypoints, type EntrypointParts } from './entrypoints.ts';
 
@@ -18,6 +19,7 @@ type Part = Pick<ServiceConfig, 'http' | 'tcp' | 'startEndpoints' | 'loadingPage
 function service(name: string, config: Partial<Part>): FakeProxyService & { config: Part } {
   const s = new FakeProxyService(name) as FakeProxyService & { config: Part };
   s.config = { loadingPage: false, wakeFilter: { deny: [], allow: [] }, ...config };
+  (s as unknown as { upstream: ServiceUpstream }).upstream = new ServiceUpstream({ name, ...config });
   return s;
 }
 
@@ -73,6 +75,30 @@ test('each service with an http block is routed by its hosts to its target; othe
   assert.deepEqual([upA.seen.length, upB.seen.length], [1, 1]);
   assert.equal((await sendHttp(port, { host: 'db.test' })).status, 404, 'a tcp-only service has no http route');
   assert.deepEqual([...tcp.keys()], ['db'], 'tcp listeners only for services with a tcp block');
+});
+
+test('a route to a learned address reads it at each request, over http and tcp alike', async (t) => {
+  const up = await echoUpstream(t);
+  const tcpUp = await echoTcp(t);
+  const reported: { host?: string } = {};
+  const workload = { provider: { name: 'pve', kind: 'fake', address: async () => reported.host } as unknown as Provider, ref: { provider: 'pve', id: '101' } };
+  const guest = service('guest', {});
+  const config = { name: 'guest', http: { hosts: ['guest.test'], port: up.port }, tcp: { listen: { host: '127.0.0.1', port: 0 }, port: tcpUp, maxHeld: 10, openKeepsAwake: false }, address: {} };
+  Object.assign(guest.config, config);
+  const upstream = new ServiceUpstream(config, workload);
+  (guest as unknown as { upstream: ServiceUpstream }).upstream = upstream;
+  const { port, tcp } = await build(t, [guest]);
+  const tcpPort = tcp.get('guest')?.address().port ?? 0;
+  assert.equal((await sendHttp(port, { host: 'guest.test', path: '/a' })).status, 500, 'no address learned: nothing is forwarded');
+  const early = await connect(tcpPort);
+  await waitFor(() => early.closed(), { timeoutMs: 3000, message: 'tcp client closed: no address to pipe to' });
+  reported.host = '127.0.0.1';
+  await upstream.learn?.(AbortSignal.timeout(1000));
+  assert.equal((await sendHttp(port, { host: 'guest.test', path: '/b' })).body, 'upstream GET /b');
+  const c = await connect(tcpPort);
+  t.after(() => c.socket.destroy());
+  c.socket.write('hi');
+  await waitFor(() => c.received() === 'echo:hi', { timeoutMs: 3000, message: 'echoed through the learned address' });
 });
 
 test('a route holds requests for its service\'s wake budget', async (t) => {

@@ -57,7 +57,10 @@ export function httpRoutes(services: readonly Service[], budgetMs: (service: str
     const http = s.config.http;
     if (!http) return [];
     const { loadingPage, startEndpoints, wakeFilter } = s.config;
-    return [{ hosts: http.hosts, service: s, target: new URL(http.target), wakeTimeoutMs: budgetMs(s.name), loadingPage, policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) } }];
+    const route = { hosts: http.hosts, service: s, wakeTimeoutMs: budgetMs(s.name), loadingPage, policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) } };
+    // A learned address is read at each request (it changes per wake); a fixed one is parsed once.
+    if (s.upstream.derived) return [Object.defineProperty(route, 'target', { get: () => s.upstream.httpTarget(), enumerable: true }) as typeof route & { readonly target: URL }];
+    return [{ ...route, target: s.upstream.httpTarget() }];
   });
 }
 
@@ -68,7 +71,7 @@ export function tcpEntrypoint(s: Service, parts: Pick<EntrypointParts, 'config' 
   const { maxConnections } = parts.config.limits;
   return new TcpEntrypoint({
     listen: t.listen,
-    target: t.target,
+    target: s.upstream.derived ? () => s.upstream.tcp() : s.upstream.tcpTarget(),
     service: s,
     wakeTimeoutMs: parts.budgetMs(s.name),
     maxHeld: t.maxHeld,

@@ -6,3 +6,4 @@ export type { CheckKind } from './wake.ts';
 export { wakeFailure, stopFailure, WorkloadExitedError, WorkloadMissingError, type Failure, type FailureCode } from './failure.ts';
 export { ServiceRegistry, type ServiceRegistryOptions } from './registry.ts';
 export { livenessLoops } from './loops.ts';
+export { ServiceUpstream, AddressUnknownError, NoAddressError } from './upstream.ts';

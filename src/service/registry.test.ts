@@ -116,3 +116,18 @@ test('a service on a provider that is not configured is refused when the registr
   assert.ok(result.ok);
   assert.throws(() => new ServiceRegistry({ services: result.config.services, provider: () => undefined, log: silentLogger(), probeTimeoutMs: 500 }), /service "app": provider "local" is not configured/);
 });
+
+test('wakingOn says whether a service of that provider is waking, and of no other provider', async () => {
+  const local = new FakeProvider('local');
+  const other = new FakeProvider('other');
+  local.add('app', { startDelayMs: 300 });
+  other.add('db');
+  const r = registry(`services:\n  a: { docker: { container: app, provider: local } }\n  b: { docker: { container: db, provider: other } }\n`, { local, other });
+  assert.equal(r.wakingOn('local'), false);
+  r.mustGet('a').wake();
+  assert.equal(r.wakingOn('local'), true);
+  assert.equal(r.wakingOn('other'), false);
+  await r.mustGet('a').whenReady(AbortSignal.timeout(5000));
+  assert.equal(r.wakingOn('local'), false, 'ready is no longer waking');
+  r.stop();
+});

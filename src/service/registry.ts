@@ -10,6 +10,7 @@ import { checksFor } from '../health/index.ts';
 import { MAX_TIMER_MS, WarnLimiter, systemClock, type Clock, type Logger } from '../kernel/index.ts';
 import type { Provider, WorkloadEvent, WorkloadObserver, WorkloadRef } from '../provider/index.ts';
 import { Service } from './service.ts';
+import { ServiceUpstream } from './upstream.ts';
 import type { WakeBackoff } from './state.ts';
 
 /** What the registry is built from. */
@@ -130,6 +131,12 @@ export class ServiceRegistry implements WorkloadObserver {
     return [...this.byName.values()].filter((e) => e.ref.provider === provider && e.service.state === 'ready').map((e) => e.ref.id);
   }
 
+  /** Whether a service on `provider` is waking: a polling feed looks more often meanwhile. */
+  wakingOn(provider: string): boolean {
+    for (const e of this.byName.values()) if (e.ref.provider === provider && e.service.state === 'waking') return true;
+    return false;
+  }
+
   onWorkloadEvent(event: WorkloadEvent): void {
     for (const e of this.on(event.provider, event.id)) this.refresh(e);
   }
@@ -165,11 +172,13 @@ export class ServiceRegistry implements WorkloadObserver {
     const ref = sc.workload;
     const provider = this.opts.provider(ref.provider, sc);
     if (!provider) throw new Error(`service "${sc.name}": provider "${ref.provider}" is not configured`);
-    const { readiness, ownHealth } = checksFor(sc, provider, ref, this.opts.probeTimeoutMs);
+    const upstream = new ServiceUpstream(sc, { provider, ref });
+    const { readiness, ownHealth } = checksFor(sc, provider, ref, this.opts.probeTimeoutMs, upstream);
     const service = new Service({
       config: sc,
       provider,
       ref,
+      upstream,
       readiness,
       ...(ownHealth ? { ownHealth } : {}),
       log: this.log,

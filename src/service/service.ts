@@ -15,6 +15,7 @@ import { runStop } from './stop.ts';
 import { ServiceEvents } from './events.ts';
 import type { WakeEventFields, WakeEventListener, WakeEventType } from './events.ts';
 import type { LastStop, PublicServiceStatus, ServiceStatus } from './status.ts';
+import { ServiceUpstream } from './upstream.ts';
 
 export type { PublicServiceStatus, ServiceStatus } from './status.ts';
 
@@ -25,6 +26,8 @@ export interface ServiceOptions {
   readonly ref: WorkloadRef;
   /** Readiness while waking (and liveness while awake): resolves when the app answers. */
   readonly readiness: Probe;
+  /** Where its traffic goes; the readiness probe reads the same one. Default: the config's targets. */
+  readonly upstream?: ServiceUpstream;
   /**
    * The workload's own health check (a Docker HEALTHCHECK), used instead of `readiness` when the
    * workload defines one; given only when no probe is configured, so a configured probe always wins.
@@ -57,6 +60,8 @@ export interface Dependency {
 export class Service {
   readonly name: string;
   readonly config: ServiceConfig;
+  /** Where its traffic goes: the proxy and the TCP listener read the target here at each request. */
+  readonly upstream: ServiceUpstream;
   private readonly opts: ServiceOptions;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -90,6 +95,7 @@ export class Service {
     this.opts = opts;
     this.config = opts.config;
     this.name = opts.config.name;
+    this.upstream = opts.upstream ?? new ServiceUpstream(opts.config, { provider: opts.provider, ref: opts.ref });
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ service: this.name });
     this.events = new ServiceEvents({ service: this.name, clock: this.clock, log: this.log });
@@ -308,7 +314,7 @@ export class Service {
       ...(this.retryAt === undefined ? {} : Number.isFinite(this.retryAt) ? { retry_at: iso(this.retryAt) } : { retry_at: 'when the workload exists' }),
       provider: this.opts.ref.provider,
       workload: this.opts.ref.id,
-      ...(this.config.http ? { target: this.config.http.target } : this.config.tcp ? { target: formatHostPort(this.config.tcp.target) } : {}),
+      ...(this.upstream.describe() === undefined ? {} : { target: this.upstream.describe() }),
       ...(this.config.dependsOn.length > 0 ? { depends_on: this.config.dependsOn } : {}),
       ...(this.snap.sleepDue ? { sleep_waits_for: this.dependents.filter((d) => d.state !== 'asleep').map((d) => d.name) } : {}),
       entrypoints: {
@@ -355,6 +361,7 @@ export class Service {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'begin_wake':
+        this.upstream.forget();
         void this.wakeOnce();
         return;
       case 'begin_stop':

@@ -32,6 +32,7 @@ export class FakeProvider implements Provider {
   readonly feed: FakeFeed;
   readonly #workloads = new Map<string, Workload>();
   readonly #reads = new Map<string, number>();
+  readonly #addresses = new Map<string, string>();
 
   constructor(name = 'local') {
     this.name = name;
@@ -123,6 +124,20 @@ export class FakeProvider implements Provider {
     if (w.state === 'stopped') return;
     if (w.opts.ignoresSigterm && signal === 'SIGTERM') return;
     this.#exit(w, signal);
+  }
+
+  /** The address a running workload reports (as a Proxmox guest's interfaces would); undefined: none yet. */
+  setAddress(id: string, host: string | undefined): void {
+    if (host === undefined) this.#addresses.delete(id);
+    else this.#addresses.set(id, host);
+  }
+
+  async address(ref: WorkloadRef): Promise<string | undefined> {
+    this.#check('address', ref);
+    this.calls.push(`address:${ref.id}`);
+    const w = this.#workloads.get(ref.id);
+    if (!w) throw this.#error('address', ref, 'not_found', 'no such workload');
+    return w.state === 'running' ? this.#addresses.get(ref.id) : undefined;
   }
 
   /** Records the call and finds the workload, or fails as the contract says a missing one fails. */

@@ -23,10 +23,17 @@ export interface TcpService {
   countBytes?(inBytes: number, outBytes: number): void;
 }
 
+/** A TCP target. */
+export interface TcpTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** Options for one TCP entrypoint. */
 export interface TcpEntrypointOptions {
   readonly listen: { readonly host: string; readonly port: number };
-  readonly target: { readonly host: string; readonly port: number };
+  /** Where connections go: fixed, or read at each connection (an address learned per wake; undefined until then). */
+  readonly target: TcpTarget | (() => TcpTarget | undefined);
   readonly service: TcpService;
   readonly wakeTimeoutMs: number;
   /** Connections held while waking; more are closed at once. */
@@ -81,7 +88,7 @@ export class TcpEntrypoint {
     await listening(server, { key: `services.${this.opts.service.name}.tcp.listen`, ...this.opts.listen });
     // Only once bound: a bind failure is the start's error to report, not a second log line.
     server.on('error', (err) => this.log.error({ err }, 'tcp entrypoint error'));
-    this.log.info({ address: this.address(), target: this.opts.target }, 'tcp entrypoint listening');
+    this.log.info({ address: this.address(), ...(typeof this.opts.target === 'function' ? {} : { target: this.opts.target }) }, 'tcp entrypoint listening');
   }
 
   /** Stops accepting and closes open connections after `graceMs`. Idempotent. */
@@ -179,7 +186,13 @@ export class TcpEntrypoint {
   }
 
   private pipe(client: net.Socket, retried = false): void {
-    const { target, service } = this.opts;
+    const { service } = this.opts;
+    const target = typeof this.opts.target === 'function' ? this.opts.target() : this.opts.target;
+    if (!target) {
+      this.log.warn({ service: service.name }, 'tcp connection closed: the workload address is not known');
+      client.destroy();
+      return;
+    }
     const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     this.sockets.add(upstream);
     upstream.once('close', () => this.sockets.delete(upstream));
