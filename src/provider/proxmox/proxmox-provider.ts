@@ -130,6 +130,8 @@ export class ProxmoxProvider implements Provider {
         await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false });
         return { killed: false };
       } catch (err) {
+        // It went down meanwhile (PVE refuses the POST then), or the task ran out its timeout.
+        if (/not running/i.test(pveText(err) ?? '')) return { killed: false };
         if (!(err instanceof PveTaskError)) throw err;
         if (!(await this.#current(op, node)).running) return { killed: false };
         this.#log.debug({ workload: ref.id, exitstatus: err.exitstatus }, 'shutdown did not end the guest: stopping it');
