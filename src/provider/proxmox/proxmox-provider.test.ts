@@ -67,6 +67,22 @@ describe('proxmox provider', () => {
     assert.deepEqual(await provider.status(ref(101, 'pve1')), { state: 'running' });
   });
 
+  it('a configured node the cluster does not have is looked past: the guest is found where it is', async (t) => {
+    const { d, provider } = await setup(t);
+    const guest = d.addGuest({ vmid: 101, node: 'pve2' });
+    await provider.start(ref(101, 'pve9'));
+    assert.equal(guest.status, 'running');
+  });
+
+  it('a POST PVE refuses because the guest is locked is retried once the lock clears', async (t) => {
+    const { d, provider } = await setup(t);
+    const guest = d.addGuest({ vmid: 101, node: 'pve1' });
+    d.failNext(2, 500, 'CT 101 is locked (backup)', { path: /status\/start$/ });
+    await provider.start(ref(101));
+    assert.equal(guest.status, 'running');
+    assert.equal(d.requestsTo('POST', /status\/start$/).length, 3, 'two refusals, then the start');
+  });
+
   it('a guest the cluster does not have is not found, naming the operation', async (t) => {
     const { provider } = await setup(t);
     await assert.rejects(provider.start(ref(4242)), (err: unknown) => {
