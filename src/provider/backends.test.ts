@@ -27,7 +27,7 @@ describe('backend registry', () => {
   });
 
   it('the built-in registry builds Docker backends with a provider, a feed and stats', () => {
-    assert.deepEqual(Object.keys(BACKENDS), ['docker']);
+    assert.deepEqual(Object.keys(BACKENDS), ['docker', 'proxmox']);
     const settings = { name: 'local', socket: '/nonexistent/docker.sock', labels: false, events: 'stream', pollIntervalMs: 5000, statsIntervalMs: 1000, diskUsageIntervalMs: 60_000 };
     const backend = createBackend({ kind: 'docker', name: 'local', settings }, deps);
     assert.deepEqual([backend.provider.kind, backend.provider.name], ['docker', 'local']);
@@ -37,10 +37,10 @@ describe('backend registry', () => {
   });
 
   it('a kind without a backend is a config error naming the provider and the known kinds', () => {
-    assert.throws(() => createBackend({ kind: 'proxmox', name: 'pve', settings: { name: 'pve' } }, deps), (err: unknown) => {
+    assert.throws(() => createBackend({ kind: 'lxd', name: 'lab', settings: { name: 'lab' } }, deps), (err: unknown) => {
       assert.ok(err instanceof ProviderError);
       assert.equal(err.reason, 'config');
-      assert.equal(err.message, 'proxmox provider "pve": configure: no backend of this kind (known: docker)');
+      assert.equal(err.message, 'lxd provider "lab": configure: no backend of this kind (known: docker, proxmox)');
       return true;
     });
     // Not an inherited property either: the registry is a plain map.

@@ -5,9 +5,11 @@
 import { ProviderError } from './errors.ts';
 import type { Backend, BackendDeps, BackendRegistry, ProviderEntry } from './backend.ts';
 import { createDockerBackend } from './docker/index.ts';
+import { createProxmoxBackend } from './proxmox/index.ts';
 
 export const BACKENDS: BackendRegistry = {
   docker: createDockerBackend,
+  proxmox: createProxmoxBackend,
 };
 
 /** Builds the backend of one configured provider from `registry` (tests add fakes to it). */

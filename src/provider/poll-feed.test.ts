@@ -85,4 +85,35 @@ describe('poll feed', () => {
     assert.equal(feed.state().state, 'stopped');
     assert.deepEqual(observer.summary(), ['online:true', 'resync']);
   });
+
+  it('an interval given as a function is read again while it waits, so a shorter one applies at once', async (t) => {
+    const clock = new ManualClock();
+    let fast = false;
+    let calls = 0;
+    const feed = new PollFeed({
+      provider: 'pve', kind: 'test', log: silentLogger(), clock,
+      intervalMs: () => (fast ? 1000 : 60_000),
+      list: async () => {
+        calls++;
+        return listing({});
+      },
+    });
+    t.after(() => feed.stop());
+    feed.start(new RecordingObserver());
+    await clock.advance(0);
+    await clock.advance(5000);
+    assert.equal(calls, 1, 'the slow interval holds');
+    fast = true;
+    await clock.advance(249);
+    assert.equal(calls, 1);
+    await clock.advance(1);
+    assert.equal(calls, 2, 'already longer ago than the fast interval: lists at the next recheck');
+    await clock.advance(999);
+    assert.equal(calls, 2);
+    await clock.advance(1);
+    assert.equal(calls, 3);
+    fast = false;
+    await clock.advance(30_000);
+    assert.equal(calls, 3, 'back to the slow one');
+  });
 });

@@ -17,11 +17,18 @@ export interface PollFeedOptions {
   readonly kind: string;
   /** Every workload the backend knows, by id; a failure should be a ProviderError. */
   list(signal: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>>;
-  readonly intervalMs: number;
+  /**
+   * The pause between lists. A function is asked again while the feed waits (at least every
+   * {@link RECHECK_MS}), so a shorter interval — Proxmox while a service wakes — applies at once.
+   */
+  readonly intervalMs: number | (() => number);
   readonly log: Logger;
   readonly backoff?: BackoffOptions;
   readonly clock?: Clock;
 }
+
+/** How often a changing interval is read again while the feed waits. */
+const RECHECK_MS = 250;
 
 /** Lists workloads on an interval instead of streaming events. */
 export class PollFeed implements Feed {
@@ -42,7 +49,7 @@ export class PollFeed implements Feed {
       run: (ctx) => this.#attempt(ctx),
       onAttemptEnd: (err) => this.#setOnline(false, err),
       backoff: opts.backoff ?? RECONNECT_BACKOFF,
-      stableMs: opts.intervalMs * 2,
+      stableMs: this.#interval() * 2,
       log: this.#log,
       clock: this.#clock,
     });
@@ -80,8 +87,24 @@ export class PollFeed implements Feed {
         for (const id of known.keys()) if (!now.has(id)) this.#report(id, 'missing');
       }
       known = now;
-      await sleep(this.#clock, this.#opts.intervalMs, signal);
+      await this.#pause(signal);
       signal.throwIfAborted();
+    }
+  }
+
+  #interval(): number {
+    const { intervalMs } = this.#opts;
+    return typeof intervalMs === 'number' ? intervalMs : intervalMs();
+  }
+
+  /** Waits out the interval; a function interval is read again as the wait goes on. */
+  async #pause(signal: AbortSignal): Promise<void> {
+    if (typeof this.#opts.intervalMs === 'number') return sleep(this.#clock, this.#opts.intervalMs, signal);
+    const from = this.#clock.now();
+    for (;;) {
+      const left = from + this.#interval() - this.#clock.now();
+      if (left <= 0 || signal.aborted) return;
+      await sleep(this.#clock, Math.min(left, RECHECK_MS), signal);
     }
   }
 

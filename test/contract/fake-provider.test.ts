@@ -15,5 +15,11 @@ providerContract('fake provider contract', async () => {
       return ref;
     },
     ready: async () => {},
+    // The fake's feed is driven by hand: what an engine's event stream would say, the test says.
+    feed: provider.feed,
+    changeOutside: async (ref, state) => {
+      provider.set(ref.id, state);
+      provider.feed.change(ref.id);
+    },
   };
 });

@@ -1,8 +1,8 @@
 // The shared Provider contract: every backend (Docker, the FakeProvider, Proxmox later) passes these cases.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { isNotFound, type Provider, type WorkloadRef } from '../../src/provider/index.ts';
-import { waitFor } from '../helpers/fakes/index.ts';
+import { isNotFound, type Feed, type Provider, type WorkloadRef, type WorkloadState } from '../../src/provider/index.ts';
+import { RecordingObserver, waitFor } from '../helpers/fakes/index.ts';
 
 /** What kind of workload a contract case needs. */
 export interface ContractWorkloadOptions {
@@ -30,6 +30,13 @@ export interface ProviderContractHarness {
    * a Proxmox guest is shut down its own way), so the signal-specific cases apply.
    */
   readonly signals: boolean;
+  /**
+   * The backend's feed, as its factory builds it for this provider (the case starts and stops it),
+   * with a way to change a workload behind drowse's back (`docker start` by hand, a click in the
+   * PVE web UI). Harnesses without both leave the feed case skipped.
+   */
+  readonly feed?: Feed;
+  changeOutside?(ref: WorkloadRef, state: 'running' | 'stopped'): Promise<void>;
 }
 
 type Case = (h: ProviderContractHarness, t: TestContext) => Promise<void>;
@@ -145,6 +152,22 @@ const cases: [name: string, run: Case][] = [
     await h.provider.pause(ref);
     assert.equal((await list()).get(ref.id), 'paused');
     assert.equal((await list()).has(h.missingRef().id), false);
+  }],
+
+  ['a change made outside drowse is delivered through the backend\'s feed', async (h, t) => {
+    const { feed } = h;
+    const change = h.changeOutside?.bind(h);
+    if (!feed || !change) return t.skip('this harness cannot change a workload outside drowse');
+    const ref = await h.workload(t);
+    const observer = new RecordingObserver();
+    feed.start(observer);
+    t.after(() => feed.stop());
+    await waitFor(() => observer.resyncs > 0, { message: 'the feed to connect' });
+    const seen = (state: WorkloadState) => observer.events(ref.id).some((e) => e.provider === h.provider.name && e.state === state);
+    await change(ref, 'running');
+    await waitFor(() => seen('running'), { timeoutMs: 15_000, message: `an event saying ${ref.id} runs` });
+    await change(ref, 'stopped');
+    await waitFor(() => seen('stopped'), { timeoutMs: 15_000, message: `an event saying ${ref.id} stopped` });
   }],
 
   ['acting on a missing workload fails as not found', async (h) => {

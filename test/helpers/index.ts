@@ -14,3 +14,4 @@ export { launchChromium, artifactPath, ARTIFACTS_DIR, CHROMIUM } from './browser
 export { startPrivateEngine, type PrivateEngine } from './private-engine.ts';
 export { bindNotifySocket, type NotifySocket, type NotifyMessage } from './notify/index.ts';
 export { launchServe, type ServeProcess, type Exit } from './process.ts';
+export { PveDouble, PveGuest, pveCerts, parseUpid, formatUpid, ALL_PRIVILEGES, type PveDoubleOptions, type PveTokenOptions, type PveRequestRecord, type AddGuestOptions, type GuestInterface, type PveCerts, type UpidFields } from './pve/index.ts';

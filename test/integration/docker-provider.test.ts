@@ -33,6 +33,10 @@ async function dockerHarness(t: TestContext): Promise<ProviderContractHarness | 
       const port = ports.get(ref.id);
       if (port !== undefined) await waitForPort(port);
     },
+    feed: new DockerEventFeed({ provider: 'local', docker: createDockerClient({ name: 'local' }), log: silentLogger() }),
+    changeOutside: async (ref, state) => {
+      await dockerCli(state === 'running' ? ['start', ref.id] : ['stop', '-t', '1', ref.id]);
+    },
   };
 }
 

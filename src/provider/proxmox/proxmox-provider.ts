@@ -1,0 +1,349 @@
+import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.ts';
+import { isNotFound } from '../errors.ts';
+import type { Provider, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
+import { PveClient, type PveClientOptions } from './client.ts';
+import { isLocked, isNotOnNode, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
+import { PveTaskError, waitForTask } from './tasks.ts';
+
+/** Options of a {@link ProxmoxProvider}: the client's settings plus the provider's own. */
+export interface ProxmoxProviderOptions extends PveClientOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** A client built elsewhere (tests); otherwise one is built from url, token and tls. */
+  readonly client?: PveClient;
+  /** Deadline of a whole operation (lock waits and tasks included); a stop gets its grace period on top. 2 min unless told. */
+  readonly opTimeoutMs?: number;
+  /** How often a locked guest is looked at again. 1 s unless told. */
+  readonly lockPollMs?: number;
+  /** Pauses between task polls: from the first to the longest. 100 ms to 1 s unless told. */
+  readonly taskPollMs?: { readonly initial: number; readonly max: number };
+}
+
+/** One operation in flight: what every step needs. */
+interface Op {
+  readonly site: CallSite;
+  readonly vmid: number;
+  readonly signal: AbortSignal;
+  /** The lock already logged, so a long backup is said once, not every second. */
+  lockLogged?: string;
+}
+
+/** What status/current says, leniently read. */
+interface Current {
+  readonly running: boolean;
+  readonly lock: string | undefined;
+}
+
+interface Resource {
+  readonly type?: unknown;
+  readonly vmid?: unknown;
+  readonly node?: unknown;
+  readonly status?: unknown;
+}
+
+/**
+ * The Provider for one Proxmox VE cluster's LXC guests. A ref's id is the vmid; its location is the
+ * node the config names, a hint only: a guest that migrated is found through /cluster/resources.
+ *
+ * Pause is PVE's suspend, a CRIU checkpoint after which PVE reports the CT `stopped`; the provider
+ * remembers in memory which CTs it suspended and reports those `paused`. A restart of drowse
+ * forgets them: they then read as stopped, and the next wake boots them afresh (start, not resume),
+ * losing the checkpointed memory — what a stop would have cost anyway.
+ *
+ * A locked guest (backup, migrate, snapshot) is waited for, re-checked every lockPollMs until the
+ * lock clears or the operation's deadline or the caller's signal ends. Why it waits is logged at
+ * info, once per lock and operation, with the provider, workload and lock as fields: the factory
+ * gets only a logger from the daemon, and the wait ends in success or in the wake's own timeout
+ * error either way.
+ */
+export class ProxmoxProvider implements Provider {
+  readonly kind = 'proxmox';
+  readonly name: string;
+  readonly #client: PveClient;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #tokenId: string;
+  readonly #opTimeoutMs: number;
+  readonly #lockPollMs: number;
+  readonly #taskPoll: { readonly initial: number; readonly max: number };
+  /** vmid → the node it was last seen on; every list() refreshes it. */
+  readonly #nodes = new Map<number, string>();
+  /** vmids this provider suspended and has not seen running since. */
+  readonly #suspended = new Set<number>();
+
+  constructor(opts: ProxmoxProviderOptions) {
+    this.name = opts.name;
+    this.#tokenId = opts.tokenId;
+    this.#log = opts.log.child({ provider: opts.name });
+    this.#clock = opts.clock ?? systemClock;
+    this.#opTimeoutMs = opts.opTimeoutMs ?? 120_000;
+    this.#lockPollMs = opts.lockPollMs ?? 1000;
+    this.#taskPoll = opts.taskPollMs ?? { initial: 100, max: 1000 };
+    this.#client = opts.client ?? new PveClient(opts);
+  }
+
+  /** Closes the client's kept-alive connections. */
+  close(): void {
+    this.#client.close();
+  }
+
+  async status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus> {
+    try {
+      return await this.#op('status', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+        const cur = await this.#current(op, node);
+        return { state: this.#stateOf(op.vmid, cur.running) };
+      }));
+    } catch (err) {
+      if (isNotFound(err)) return { state: 'missing' };
+      throw err;
+    }
+  }
+
+  /** Starts a stopped CT (resumes one this provider suspended); a running one is left alone. */
+  async start(ref: WorkloadRef, signal?: AbortSignal): Promise<void> {
+    await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node);
+      if (cur.running) return void this.#suspended.delete(op.vmid);
+      try {
+        await this.#action(op, node, this.#suspended.has(op.vmid) ? 'resume' : 'start');
+      } catch (err) {
+        if (!/already running/i.test(pveText(err) ?? '')) throw err;
+      }
+      this.#suspended.delete(op.vmid);
+      await this.#confirm(op, node, true);
+    }));
+  }
+
+  /**
+   * Graceful stop: PVE's shutdown (the CT's init gets its poweroff signal; PVE cannot send a chosen
+   * one) with the grace period as its timeout and no forced stop, so the provider can tell whether
+   * it had to kill: when the shutdown task fails and the CT still runs, a hard stop follows and the
+   * report says killed.
+   */
+  async stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport> {
+    const graceMs = Math.max(0, opts.timeoutMs);
+    return this.#op('stop', ref, graceMs + this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node);
+      this.#suspended.delete(op.vmid);
+      if (!cur.running) return { killed: false };
+      try {
+        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false });
+        return { killed: false };
+      } catch (err) {
+        // It went down meanwhile (PVE refuses the POST then), or the task ran out its timeout.
+        if (/not running/i.test(pveText(err) ?? '')) return { killed: false };
+        if (!(err instanceof PveTaskError)) throw err;
+        if (!(await this.#current(op, node)).running) return { killed: false };
+        this.#log.debug({ workload: ref.id, exitstatus: err.exitstatus }, 'shutdown did not end the guest: stopping it');
+      }
+      await this.#hardStop(op, node);
+      return { killed: true };
+    }));
+  }
+
+  /** A hard stop (PVE cannot deliver a signal: any signal pulls the plug); a stopped CT is fine. */
+  async kill(ref: WorkloadRef, _signal: string): Promise<void> {
+    await this.#op('kill', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node);
+      this.#suspended.delete(op.vmid);
+      if (cur.running) await this.#hardStop(op, node);
+    }));
+  }
+
+  /** PVE's suspend (a CRIU checkpoint); pausing a CT this provider already suspended succeeds. */
+  async pause(ref: WorkloadRef): Promise<void> {
+    await this.#op('pause', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node);
+      if (!cur.running) {
+        if (this.#suspended.has(op.vmid)) return;
+        throw pveError(op.site, 'conflict', 'the guest is not running');
+      }
+      await this.#action(op, node, 'suspend');
+      this.#suspended.add(op.vmid);
+    }));
+  }
+
+  /** PVE's resume of a CT this provider suspended; a running one is left alone. */
+  async unpause(ref: WorkloadRef): Promise<void> {
+    await this.#op('unpause', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node);
+      if (cur.running) return void this.#suspended.delete(op.vmid);
+      if (!this.#suspended.has(op.vmid)) throw pveError(op.site, 'conflict', 'the guest is stopped, not suspended by drowse');
+      await this.#action(op, node, 'resume');
+      this.#suspended.delete(op.vmid);
+      await this.#confirm(op, node, true);
+    }));
+  }
+
+  /** Every LXC guest of the cluster by vmid, from one /cluster/resources read; refreshes the node cache. */
+  async list(signal?: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>> {
+    const site: CallSite = { provider: this.name, op: 'list', tokenId: this.#tokenId };
+    return this.#run(site, this.#opTimeoutMs, signal, async (s) => {
+      const states = new Map<string, WorkloadState>();
+      for (const [vmid, r] of await this.#resources(s)) states.set(String(vmid), this.#stateOf(vmid, r.running));
+      return states;
+    });
+  }
+
+  /**
+   * The CT's IPv4: on the named interface only (an address elsewhere is not the one asked for), or
+   * without a name the first one on an interface other than lo. Undefined while none has one yet.
+   */
+  async address(ref: WorkloadRef, opts: { readonly interface?: string }, signal?: AbortSignal): Promise<string | undefined> {
+    return this.#op('address', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+      const list = await this.#client.get<unknown>(`${guestPath(node, op.vmid)}/interfaces`, undefined, op.signal);
+      const interfaces = Array.isArray(list) ? (list as { name?: unknown; inet?: unknown }[]) : [];
+      const candidates = interfaces.filter((i) => (opts.interface === undefined ? i.name !== 'lo' : i.name === opts.interface));
+      for (const i of candidates) {
+        const ip = typeof i.inet === 'string' ? i.inet.trim().split('/')[0] : undefined;
+        if (ip) return ip;
+      }
+      return undefined;
+    }));
+  }
+
+  /** `paused` when PVE says stopped and this provider suspended it; seeing it run forgets the suspend. */
+  #stateOf(vmid: number, running: boolean): WorkloadState {
+    if (running) {
+      this.#suspended.delete(vmid);
+      return 'running';
+    }
+    return this.#suspended.has(vmid) ? 'paused' : 'stopped';
+  }
+
+  /** Runs one operation on a ref: the vmid parsed, the deadline and signal joined, failures mapped. */
+  async #op<T>(name: string, ref: WorkloadRef, timeoutMs: number, signal: AbortSignal | undefined, fn: (op: Op) => Promise<T>): Promise<T> {
+    const site: CallSite = { provider: this.name, op: name, ref: ref.id, tokenId: this.#tokenId };
+    if (ref.provider !== this.name) throw pveError(site, 'failed', `the ref belongs to provider "${ref.provider}"`);
+    const vmid = /^[1-9]\d*$/.test(ref.id) ? Number(ref.id) : NaN;
+    if (!Number.isSafeInteger(vmid)) throw pveError(site, 'not_found', 'not a vmid (a positive integer)');
+    return this.#run(site, timeoutMs, signal, (s) => fn({ site, vmid, signal: s }));
+  }
+
+  async #run<T>(site: CallSite, timeoutMs: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await fn(controller.signal);
+    } catch (err) {
+      const error = toProviderError(err, site, { timedOut, timeoutMs, aborted: signal?.aborted ?? false });
+      this.#log.debug({ op: site.op, workload: site.ref, err: error }, 'proxmox call failed');
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Runs `fn` on the guest's node: the one last seen, else the ref's location, else the cluster's
+   * word. When PVE says the guest is not there (it migrated), the cluster is asked once and `fn`
+   * runs again on the node it names.
+   */
+  async #onNode<T>(op: Op, ref: WorkloadRef, fn: (node: string) => Promise<T>): Promise<T> {
+    const first = this.#nodes.get(op.vmid) ?? ref.location ?? (await this.#locate(op));
+    try {
+      return await fn(first);
+    } catch (err) {
+      if (!isNotOnNode(err)) throw err;
+      const found = await this.#locate(op);
+      if (found === first) throw err;
+      this.#log.debug({ workload: ref.id, from: first, to: found }, 'guest found on another node');
+      return fn(found);
+    }
+  }
+
+  /** The node the cluster says the guest is on; not_found when the cluster has no such LXC guest. */
+  async #locate(op: Op): Promise<string> {
+    const resources = await this.#resources(op.signal);
+    const found = resources.get(op.vmid);
+    if (found) return found.node;
+    throw pveError(op.site, 'not_found', `no LXC guest with vmid ${op.vmid} in the cluster`, { statusCode: 404 });
+  }
+
+  /** One /cluster/resources read: every LXC guest's node and whether it runs. Refreshes the node cache. */
+  async #resources(signal: AbortSignal): Promise<Map<number, { node: string; running: boolean }>> {
+    const data = await this.#client.get<unknown>('/cluster/resources', { type: 'vm' }, signal);
+    const out = new Map<number, { node: string; running: boolean }>();
+    for (const r of (Array.isArray(data) ? data : []) as Resource[]) {
+      if (r === null || typeof r !== 'object' || r.type !== 'lxc') continue;
+      const vmid = typeof r.vmid === 'number' ? r.vmid : Number(r.vmid);
+      if (!Number.isSafeInteger(vmid) || typeof r.node !== 'string') continue;
+      out.set(vmid, { node: r.node, running: r.status === 'running' });
+    }
+    this.#nodes.clear();
+    for (const [vmid, r] of out) this.#nodes.set(vmid, r.node);
+    return out;
+  }
+
+  async #current(op: Op, node: string): Promise<Current> {
+    const cur = await this.#client.get<{ status?: unknown; lock?: unknown } | null>(`${guestPath(node, op.vmid)}/status/current`, undefined, op.signal);
+    const lock = typeof cur?.lock === 'string' && cur.lock !== '' ? cur.lock : undefined;
+    this.#nodes.set(op.vmid, node);
+    return { running: cur?.status === 'running', lock };
+  }
+
+  /** status/current once the guest has no lock. */
+  async #unlocked(op: Op, node: string): Promise<Current> {
+    for (;;) {
+      const cur = await this.#current(op, node);
+      if (cur.lock === undefined) return cur;
+      await this.#waitLock(op, cur.lock);
+    }
+  }
+
+  async #waitLock(op: Op, lock: string): Promise<void> {
+    if (op.lockLogged !== lock) {
+      op.lockLogged = lock;
+      this.#log.info({ workload: op.site.ref, op: op.site.op, lock }, 'guest is locked: waiting for the lock to clear');
+    }
+    await sleep(this.#clock, this.#lockPollMs, op.signal);
+    op.signal.throwIfAborted();
+  }
+
+  /** POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and the action retried. */
+  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>): Promise<void> {
+    for (;;) {
+      try {
+        const upid = await this.#client.post<unknown>(`${guestPath(node, op.vmid)}/status/${action}`, params, op.signal);
+        if (typeof upid !== 'string') throw new PveTaskError(String(upid), `${action} answered no task id`);
+        await waitForTask(this.#client, upid, op.signal, { node, clock: this.#clock, initialIntervalMs: this.#taskPoll.initial, maxIntervalMs: this.#taskPoll.max });
+        return;
+      } catch (err) {
+        if (!isLocked(err)) throw err;
+        await this.#waitLock(op, /\(([^)]+)\)/.exec(pveText(err) ?? '')?.[1] ?? 'locked');
+        await this.#unlocked(op, node);
+      }
+    }
+  }
+
+  async #hardStop(op: Op, node: string): Promise<void> {
+    try {
+      await this.#action(op, node, 'stop');
+    } catch (err) {
+      if (!/not running/i.test(pveText(err) ?? '')) throw err;
+    }
+  }
+
+  /** After a task said OK: status/current agrees, or the operation fails saying what PVE reports. */
+  async #confirm(op: Op, node: string, running: boolean): Promise<void> {
+    for (let i = 0; ; i++) {
+      const cur = await this.#current(op, node);
+      if (cur.running === running) return;
+      if (i >= 20) throw pveError(op.site, 'failed', `the task ended OK but PVE reports the guest ${cur.running ? 'running' : 'stopped'}`);
+      await sleep(this.#clock, 100, op.signal);
+      op.signal.throwIfAborted();
+    }
+  }
+}
+
+function guestPath(node: string, vmid: number): string {
+  return `/nodes/${encodeURIComponent(node)}/lxc/${vmid}`;
+}
