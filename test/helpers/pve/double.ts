@@ -135,6 +135,8 @@ export class PveDouble {
     });
     // A client that fails the TLS handshake (an untrusted CA) is not the double's problem.
     server.on('tlsClientError', () => {});
+    // A test that forgets stop() must not keep the test process alive; open requests and tasks still do.
+    server.unref();
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
