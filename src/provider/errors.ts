@@ -10,6 +10,8 @@ export type ProviderErrorReason =
   | 'aborted'
   /** The backend could not be reached (socket missing, connection refused or reset, TLS failure). */
   | 'unreachable'
+  /** The backend refused drowse's credentials or permissions (HTTP 401/403): asking again soon cannot help. */
+  | 'denied'
   /** The provider's own settings are unusable (e.g. an unreadable TLS file). */
   | 'config'
   /** Anything else the backend answered with. */

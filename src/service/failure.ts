@@ -18,6 +18,7 @@ export type FailureCode =
   | 'workload_missing'
   | 'dependency_failed'
   | 'provider_unreachable'
+  | 'provider_denied'
   | 'start_failed'
   | 'stop_failed'
   | 'shutting_down';
@@ -69,12 +70,21 @@ export function stopFailure(service: string, method: string, err: unknown): Fail
   return { code: 'stop_failed', notice: `${service} could not be put to sleep`, detail: `${method} failed: ${text(err)}` };
 }
 
+/** A visitor learns that drowse was refused, never by whom or with which token. */
+const DENIED = "its provider refused drowse's credentials";
+
+/** The public half of a provider's refusal (HTTP 401/403): the service named, the provider and token not. */
+export function deniedNotice(service: string): string {
+  return `${service} cannot be started: ${DENIED}`;
+}
+
 function codeOf(err: unknown): FailureCode {
   if (err instanceof WorkloadExitedError) return err.removed ? 'workload_missing' : 'workload_exited';
   if (err instanceof WorkloadMissingError) return 'workload_missing';
   if (err instanceof DependencyFailedError) return 'dependency_failed';
   if (err instanceof ProviderError) {
     if (err.reason === 'unreachable' || err.reason === 'timeout') return 'provider_unreachable';
+    if (err.reason === 'denied') return 'provider_denied';
     if (err.reason === 'not_found') return 'workload_missing';
   }
   return 'start_failed';
@@ -89,6 +99,7 @@ function publicCause(err: unknown): string {
   }
   if (err instanceof ProviderError) {
     if (err.reason === 'unreachable' || err.reason === 'timeout') return 'its provider did not answer';
+    if (err.reason === 'denied') return DENIED;
     if (err.reason === 'not_found') return 'its workload does not exist';
   }
   return 'starting it failed';

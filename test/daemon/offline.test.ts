@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { controlRequest } from '../../src/control/index.ts';
+import { ProviderError } from '../../src/provider/index.ts';
 import { request, waitFor } from '../helpers/index.ts';
 import { fakeDrowse, upstream } from './harness.ts';
 
@@ -44,6 +45,23 @@ describe('daemon over a fake backend: an offline engine', { timeout: 20_000 }, (
     assert.deepEqual([body.code, body.detail], ['provider_unreachable', 'app cannot be reached right now']);
     assert.equal(res.body.includes('ECONNREFUSED'), false, 'the engine error stays with the operator');
     assert.deepEqual(fake.starts(), [], 'nothing was started on an engine that cannot be reached');
+  });
+
+  it('a provider that refuses drowse\'s credentials answers at once with a notice that names no provider or token', async (t) => {
+    const app = await upstream(t, 'app');
+    const { drowse, fake } = await fakeDrowse(t, yaml(app.target), { workloads: { app: {} }, offlineHoldMs: 20_000 });
+    fake.feed.disconnect(new ProviderError({ kind: 'fake', provider: 'local', op: 'list', reason: 'denied', statusCode: 401, detail: 'authentication failed for token drowse@pve!proxy: invalid token value!' }));
+    const started = Date.now();
+    const res = await request({ port: drowse.port, host: 'app.test', path: '/api', headers: { accept: 'application/json' } });
+    assert.ok(Date.now() - started < 10_000, `not held for the 20 s bound (${Date.now() - started} ms)`);
+    const body = res.json<{ code: string; detail: string }>();
+    assert.deepEqual([res.status, body.code, body.detail], [503, 'provider_denied', "app cannot be started: its provider refused drowse's credentials"]);
+    assert.equal(res.body.includes('drowse@pve'), false, 'the token id stays with the operator');
+    const s = await service(drowse.controlSocket);
+    assert.match(s.reason ?? '', /provider "local" refused drowse: .*authentication failed for token drowse@pve!proxy/);
+    fake.feed.connect();
+    await waitFor(async () => (await service(drowse.controlSocket)).state !== 'unknown', { timeoutMs: 3000, message: 'settled after the reconnect' });
+    assert.equal((await request({ port: drowse.port, host: 'app.test', path: '/' })).status, 200, 'held again as usual once the provider takes drowse back');
   });
 
   it('a request held while unknown goes through when the engine comes back within the bound', async (t) => {

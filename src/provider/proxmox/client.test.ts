@@ -97,7 +97,7 @@ describe('PVE client authentication and answers', () => {
     const d = await double(t);
     const p = provider(t, d, { tokenSecret: 'not-the-secret-0000' });
     await assert.rejects(p.list(), (err: unknown) => {
-      providerError('failed', /^proxmox provider "pve": list: authentication failed for token drowse@pve!proxy: invalid token value!/)(err);
+      providerError('denied', /^proxmox provider "pve": list: authentication failed for token drowse@pve!proxy: invalid token value!/)(err);
       assert.equal((err as ProviderError).statusCode, 401);
       assert.ok(!(err as Error).message.includes('not-the-secret-0000'));
       return true;
@@ -108,7 +108,7 @@ describe('PVE client authentication and answers', () => {
     const d = await double(t);
     d.addGuest({ vmid: 101, node: 'pve1' });
     d.failNext(1, 403, 'Permission check failed (/vms/101, VM.PowerMgmt)');
-    await assert.rejects(provider(t, d).start({ provider: 'pve', id: '101', location: 'pve1' }), providerError('failed', /^proxmox provider "pve": start "101": permission denied for token drowse@pve!proxy: Permission check failed \(\/vms\/101, VM\.PowerMgmt\)/));
+    await assert.rejects(provider(t, d).start({ provider: 'pve', id: '101', location: 'pve1' }), providerError('denied', /^proxmox provider "pve": start "101": permission denied for token drowse@pve!proxy: Permission check failed \(\/vms\/101, VM\.PowerMgmt\)/));
   });
 
   it('parameter problems of a 400 are carried', async (t) => {

@@ -76,8 +76,8 @@ export function toProviderError(err: unknown, site: CallSite, abort?: AbortCause
   }
   if (err instanceof PveHttpError) {
     const extra = { statusCode: err.status, cause: err };
-    if (err.status === 401) return pveError(site, 'failed', `authentication failed for token ${site.tokenId}: ${err.reason}`, extra);
-    if (err.status === 403) return pveError(site, 'failed', `permission denied for token ${site.tokenId}: ${err.reason}`, extra);
+    if (err.status === 401) return pveError(site, 'denied', `authentication failed for token ${site.tokenId}: ${err.reason}`, extra);
+    if (err.status === 403) return pveError(site, 'denied', `permission denied for token ${site.tokenId}: ${err.reason}`, extra);
     if (UNREACHABLE_STATUSES.has(err.status)) return pveError(site, 'unreachable', `PVE unreachable: HTTP ${err.status} ${err.reason}`, extra);
     const params = Object.entries(err.errors).map(([k, v]) => `${k}: ${v}`).join('; ');
     return pveError(site, 'failed', `PVE answered HTTP ${err.status}: ${err.reason}${params ? ` (${params})` : ''}`, extra);
