@@ -11,6 +11,7 @@ const cases: Array<[WakeEvent, string]> = [
   [e({ type: 'dependency_ready', dependency: 'db' }), 'db is ready'],
   [e({ type: 'starting' }), 'Starting web'],
   [e({ type: 'starting', unpause: true }), 'Unpausing web'],
+  [e({ type: 'starting', busy: 'backup' }), 'web is busy (backup); it starts once that is done'],
   [e({ type: 'started' }), 'web is running'],
   [e({ type: 'probing', check: 'probe' }), 'Waiting for the app to answer'],
   [e({ type: 'probing', check: 'healthcheck' }), 'Waiting for the container to report healthy'],

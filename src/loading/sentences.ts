@@ -16,6 +16,7 @@ export function describe(e: WakeEvent): string {
     case 'dependency_ready':
       return `${e.dependency ?? 'A dependency'} is ready`;
     case 'starting':
+      if (e.busy !== undefined) return `${s} is busy (${e.busy}); it starts once that is done`;
       return e.unpause ? `Unpausing ${s}` : `Starting ${s}`;
     case 'started':
       return `${s} is running`;

@@ -50,6 +50,12 @@ export interface StopReport {
   readonly killed: boolean;
 }
 
+/**
+ * Told while a start waits on something outside drowse: the workload is busy with another task
+ * (a Proxmox guest locked by a backup or a migration). `busy` is the backend's word for it.
+ */
+export type StartProgress = (note: { readonly busy: string }) => void;
+
 /** A backend that can start and stop workloads. Every method resolves when the backend has done it. */
 export interface Provider {
   readonly name: string;
@@ -57,7 +63,7 @@ export interface Provider {
   readonly kind: string;
   status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus>;
   /** Starts a stopped workload; starting a running one succeeds (idempotent). */
-  start(ref: WorkloadRef, signal?: AbortSignal): Promise<void>;
+  start(ref: WorkloadRef, signal?: AbortSignal, progress?: StartProgress): Promise<void>;
   /**
    * Graceful stop: signal, then kill after the grace period; stopping a stopped one succeeds.
    * Says whether it had to kill, when the backend can tell (void when it cannot).

@@ -26,6 +26,8 @@ export interface WakeEventFields {
   readonly method?: StopMethod;
   /** For starting: the workload was paused, and is unpaused. */
   readonly unpause?: true;
+  /** For starting: the start waits, the workload being busy with another task (a Proxmox lock: backup, migrate...). */
+  readonly busy?: string;
   /** For probing: which check decides readiness. */
   readonly check?: CheckKind;
   /** For error: the stop failed, not a wake; or the provider cannot be reached (the service is `unknown`). */

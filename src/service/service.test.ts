@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describe } from '../loading/index.ts';
-import type { Provider, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider/index.ts';
+import type { Provider, StartProgress, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
 import { createLogger, silentLogger } from '../kernel/index.ts';
 import { ManualClock } from '../../test/helpers/fakes/index.ts';
@@ -28,8 +28,11 @@ class ScriptedProvider implements Provider {
   async status(): Promise<WorkloadStatus> {
     return { state: this.state };
   }
-  async start(_ref: WorkloadRef) {
+  /** What the start says it waits on before it can go ahead (a lock), each told to the caller. */
+  busy: string[] = [];
+  async start(_ref: WorkloadRef, _signal?: AbortSignal, progress?: StartProgress) {
     this.calls.push('start');
+    for (const busy of this.busy) progress?.({ busy });
     await this.gate;
     this.state = 'running';
   }
@@ -363,4 +366,12 @@ test('a stop that had to kill is logged once at warn and shown as last_stop in t
   await settle();
   assert.equal(service.status().last_stop?.killed, false);
   assert.equal(lines.filter((l) => l.level === 40).length, 1, 'a stop that did not kill says nothing at warn');
+});
+
+test('a start that waits on a busy workload says so in the wake events, in one plain word', async () => {
+  const { provider, service, events } = setup();
+  provider.busy = ['backup', 'locked by <script>'];
+  await service.whenReady();
+  const starting = events.filter((e) => e.type === 'starting');
+  assert.deepEqual(starting.map((e) => e.busy), [undefined, 'backup', 'another task'], 'a word that is not one plain word is not shown');
 });

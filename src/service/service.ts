@@ -437,6 +437,9 @@ export class Service {
         return this.emit('dependency_ready', { dependency: step.dependency });
       case 'starting':
         return this.emit('starting', step.unpause ? { unpause: true } : {});
+      case 'busy':
+        // The backend's word goes on the public page: one plain word, or none.
+        return this.emit('starting', { busy: /^[a-z][a-z0-9_-]{0,31}$/i.test(step.busy) ? step.busy : 'another task' });
       case 'started':
         return this.emit('started');
       case 'probing':

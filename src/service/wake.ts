@@ -23,6 +23,8 @@ export interface WakeDependency {
 export type WakeStep =
   | { readonly type: 'dependency_waking' | 'dependency_ready'; readonly dependency: string }
   | { readonly type: 'starting'; readonly unpause: boolean }
+  /** The start waits: the workload is busy with another task (a guest locked by a backup). */
+  | { readonly type: 'busy'; readonly busy: string }
   | { readonly type: 'started' }
   | { readonly type: 'probing'; readonly check: CheckKind };
 
@@ -77,7 +79,7 @@ export async function runWake(deps: WakeDeps): Promise<WakeOutcome> {
     if (current.state !== 'running') {
       deps.step({ type: 'starting', unpause: current.state === 'paused' });
       if (current.state === 'paused') await provider.unpause(ref);
-      else await provider.start(ref, signal);
+      else await provider.start(ref, signal, ({ busy }) => deps.step({ type: 'busy', busy }));
       deps.step({ type: 'started' });
     }
     signal.throwIfAborted();

@@ -38,7 +38,8 @@ describe('proxmox provider', () => {
     const log = capturingLogger();
     const { d, provider } = await setup(t, { log: log.log });
     const guest = d.addGuest({ vmid: 101, node: 'pve1', lock: 'backup' });
-    const started = provider.start(ref(101));
+    const told: string[] = [];
+    const started = provider.start(ref(101), undefined, ({ busy }) => told.push(busy));
     await waitFor(() => log.lines.some((l) => l.msg === 'guest is locked: waiting for the lock to clear'), { message: 'the wait to be logged' });
     assert.equal(guest.starts, 0, 'nothing was started while locked');
     await new Promise((r) => setTimeout(r, 300));
@@ -49,6 +50,7 @@ describe('proxmox provider', () => {
     assert.equal(waits.length, 1, 'said once, not every poll');
     assert.equal(waits[0]!.lock, 'backup');
     assert.equal(waits[0]!.workload, '101');
+    assert.deepEqual(told, ['backup'], 'the caller is told once why the start waits');
   });
 
   it('a lock that outlasts the caller\'s budget ends the start as aborted', async (t) => {

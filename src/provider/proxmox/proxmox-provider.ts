@@ -1,6 +1,6 @@
 import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.ts';
 import { isNotFound } from '../errors.ts';
-import type { Provider, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
+import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
 import { PveClient, type PveClientOptions } from './client.ts';
 import { isLocked, isNotOnNode, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
 import { PveTaskError, waitForTask } from './tasks.ts';
@@ -26,6 +26,8 @@ interface Op {
   readonly signal: AbortSignal;
   /** The lock already logged, so a long backup is said once, not every second. */
   lockLogged?: string;
+  /** Told of each lock waited for, so the wake's events say why it waits. */
+  readonly progress?: StartProgress;
 }
 
 /** What status/current says, leniently read. */
@@ -100,7 +102,7 @@ export class ProxmoxProvider implements Provider {
   }
 
   /** Starts a stopped CT (resumes one this provider suspended); a running one is left alone. */
-  async start(ref: WorkloadRef, signal?: AbortSignal): Promise<void> {
+  async start(ref: WorkloadRef, signal?: AbortSignal, progress?: StartProgress): Promise<void> {
     await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
@@ -111,7 +113,7 @@ export class ProxmoxProvider implements Provider {
       }
       this.#suspended.delete(op.vmid);
       await this.#confirm(op, node, true);
-    }));
+    }), progress);
   }
 
   /**
@@ -212,12 +214,12 @@ export class ProxmoxProvider implements Provider {
   }
 
   /** Runs one operation on a ref: the vmid parsed, the deadline and signal joined, failures mapped. */
-  async #op<T>(name: string, ref: WorkloadRef, timeoutMs: number, signal: AbortSignal | undefined, fn: (op: Op) => Promise<T>): Promise<T> {
+  async #op<T>(name: string, ref: WorkloadRef, timeoutMs: number, signal: AbortSignal | undefined, fn: (op: Op) => Promise<T>, progress?: StartProgress): Promise<T> {
     const site: CallSite = { provider: this.name, op: name, ref: ref.id, tokenId: this.#tokenId };
     if (ref.provider !== this.name) throw pveError(site, 'failed', `the ref belongs to provider "${ref.provider}"`);
     const vmid = /^[1-9]\d*$/.test(ref.id) ? Number(ref.id) : NaN;
     if (!Number.isSafeInteger(vmid)) throw pveError(site, 'not_found', 'not a vmid (a positive integer)');
-    return this.#run(site, timeoutMs, signal, (s) => fn({ site, vmid, signal: s }));
+    return this.#run(site, timeoutMs, signal, (s) => fn({ site, vmid, signal: s, ...(progress ? { progress } : {}) }));
   }
 
   async #run<T>(site: CallSite, timeoutMs: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -303,6 +305,7 @@ export class ProxmoxProvider implements Provider {
     if (op.lockLogged !== lock) {
       op.lockLogged = lock;
       this.#log.info({ workload: op.site.ref, op: op.site.op, lock }, 'guest is locked: waiting for the lock to clear');
+      op.progress?.({ busy: lock });
     }
     await sleep(this.#clock, this.#lockPollMs, op.signal);
     op.signal.throwIfAborted();
