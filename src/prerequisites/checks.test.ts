@@ -52,6 +52,13 @@ test('an engine check lists the engine and passes when it answers, fails with th
   assert.equal((await check.check(signal))?.code, 'engine_permission_denied');
 });
 
+test("a backend's own advice wins over the general reading of its error, with the provider's message", async () => {
+  const err = new ProviderError({ kind: 'proxmox', provider: 'pve', op: 'list', reason: 'denied', statusCode: 401, detail: 'authentication failed for token drowse@pve!proxy: invalid token value!' });
+  const backend = { provider: { list: async () => { throw err; } }, advise: (e: unknown) => (e === err ? { code: 'proxmox_auth_failed', hint: 'check the token' } : undefined) } as unknown as Backend;
+  const check = find(config(), { ...none, backends: new Map([['pve', backend]]) }, 'engine "pve"');
+  assert.deepEqual(await check.check(signal), { code: 'proxmox_auth_failed', hint: 'check the token', severity: 'error', message: 'provider "pve": proxmox provider "pve": list: authentication failed for token drowse@pve!proxy: invalid token value!' });
+});
+
 test('an entrypoint port in use is found, with the key to change; a free one passes', async (t) => {
   const holder = net.createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { formatHostPort, type DrowseConfig, type HostPort } from '../config/index.ts';
 import type { Backend } from '../provider/index.ts';
+import { errorMessage } from '../kernel/index.ts';
 import { engineFinding } from './engine.ts';
 import type { Finding, Prerequisite } from './prerequisite.ts';
 
@@ -47,7 +48,8 @@ function engines(_config: DrowseConfig, deps: CheckDeps): Prerequisite[] {
           await list(AbortSignal.any([signal, AbortSignal.timeout(5000)]));
           return undefined;
         } catch (err) {
-          return engineFinding(name, err);
+          const advice = b.advise?.(err);
+          return advice ? { ...advice, severity: 'error', message: `provider "${name}": ${errorMessage(err)}` } : engineFinding(name, err);
         }
       },
     }];

@@ -62,10 +62,21 @@ export interface Discovery {
   readonly pollMs?: number;
 }
 
+/** What a failed call means for the operator, in the backend's own terms: a stable code and what to do. */
+export interface BackendAdvice {
+  readonly code: string;
+  readonly hint: string;
+}
+
 /** A built backend. */
 export interface Backend {
   readonly provider: Provider;
   readonly feed: Feed;
+  /**
+   * The advice for a failure of this backend (a refused token, an untrusted certificate), for the
+   * prerequisite checks; undefined leaves it to their general reading of socket and HTTP errors.
+   */
+  advise?(err: unknown): BackendAdvice | undefined;
   readonly stats?: BackendStats;
   readonly discovery?: Discovery;
 }

@@ -63,6 +63,30 @@ describe('proxmox backend', () => {
     await waitFor(() => observer.events('101').some((e) => e.state === 'running' && e.provider === 'pve'), { message: 'the start seen' });
   });
 
+  it('advises on a failed listing in Proxmox terms: a wrong secret, a missing privilege, an untrusted certificate', async (t) => {
+    const d = new PveDouble({ tokens: [{ id: TOKEN_ID, secret: SECRET }, { id: 'viewer@pve!ro', secret: 'viewer-secret-01', privileges: ['Sys.Audit'] }] });
+    await d.start();
+    t.after(() => d.stop());
+    const advice = async (over: Partial<ProxmoxProviderConfig>) => {
+      const settings: ProxmoxProviderConfig = { name: 'pve', url: d.url, tokenId: TOKEN_ID, tokenSecret: SECRET, tls: { ca: d.certs.caFile, insecure: false }, timeoutMs: 2000, pollIntervalMs: 1000, wakePollIntervalMs: 100, ...over };
+      const backend = BACKENDS.proxmox!(settings, { log: silentLogger(), awake: () => [] });
+      t.after(() => (backend.provider as ProxmoxProvider).close());
+      const err = await backend.provider.list!().then(() => undefined, (e: unknown) => e);
+      return err === undefined ? 'listed' : backend.advise?.(err)?.code;
+    };
+    assert.equal(await advice({}), 'listed');
+    assert.equal(await advice({ tokenSecret: 'wrong-secret-000' }), 'proxmox_auth_failed');
+    assert.equal(await advice({ tls: { insecure: false } }), 'proxmox_tls_failed', 'the system CAs do not know the cluster CA');
+    assert.equal(await advice({ url: 'https://127.0.0.1:1' }), 'proxmox_unreachable');
+    // The guest list leaves out what a token may not audit; a power action is what a missing privilege refuses.
+    const viewer = BACKENDS.proxmox!({ name: 'pve', url: d.url, tokenId: 'viewer@pve!ro', tokenSecret: 'viewer-secret-01', tls: { ca: d.certs.caFile, insecure: false }, timeoutMs: 2000, pollIntervalMs: 1000, wakePollIntervalMs: 100 } as ProxmoxProviderConfig, { log: silentLogger(), awake: () => [] });
+    t.after(() => (viewer.provider as ProxmoxProvider).close());
+    d.addGuest({ vmid: 101, node: 'pve1' });
+    const refused = await viewer.provider.start({ provider: 'pve', id: '101', location: 'pve1' }).then(() => undefined, (e: unknown) => e);
+    assert.equal(viewer.advise?.(refused)?.code, 'proxmox_permission_denied');
+    assert.equal(viewer.advise?.(new Error('something else')), undefined, 'not a provider error: left to the general reading');
+  });
+
   it('polls at the wake interval while a service wakes, and at the slow one otherwise', async (t) => {
     let waking = false;
     const { d, backend, observer } = await setup(t, () => waking, 60_000);
