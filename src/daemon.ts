@@ -218,6 +218,7 @@ export class Daemon {
     await this.applying;
     const tcp = [...this.tcp.values()].map((e) => e.stop(graceMs));
     await Promise.all([...this.backends.values()].flatMap((b) => [b.feed.stop(), b.stats?.stop()]));
+    for (const b of this.backends.values()) b.close?.();
     this.events?.stop();
     await this.prerequisites?.stop();
     await this.control?.stop().catch((err: unknown) => this.log.warn({ err }, 'control API did not stop cleanly'));

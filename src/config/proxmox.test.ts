@@ -45,11 +45,12 @@ test('a token secret written into the file itself is redacted too', () => {
   assert.ok(config.secrets?.includes('literal-secret-in-file'));
 });
 
-test('ca and fingerprint reach the provider; the fingerprint is upper-cased to compare', () => {
+test('ca or fingerprint reaches the provider; the fingerprint is upper-cased to compare', () => {
   const fp = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0')).join(':');
-  const { config } = parsed(`${PROVIDER}      ca: /etc/drowse/pve-root-ca.pem\n      fingerprint: "${fp}"\n      timeout: 3s\n`);
-  assert.deepEqual(config.providers.proxmox[0]?.tls, { ca: '/etc/drowse/pve-root-ca.pem', fingerprint: fp.toUpperCase(), insecure: false });
-  assert.equal(config.providers.proxmox[0]?.timeoutMs, 3000);
+  const pinned = parsed(`${PROVIDER}      fingerprint: "${fp}"\n      timeout: 3s\n`).config.providers.proxmox[0];
+  assert.deepEqual(pinned?.tls, { fingerprint: fp.toUpperCase(), insecure: false });
+  assert.equal(pinned?.timeoutMs, 3000);
+  assert.deepEqual(parsed(`${PROVIDER}      ca: /etc/drowse/pve-root-ca.pem\n`).config.providers.proxmox[0]?.tls, { ca: '/etc/drowse/pve-root-ca.pem', insecure: false });
 });
 
 test('a guest service names its vmid as the workload id and its node as where to look first', () => {
@@ -90,6 +91,9 @@ const broken: [name: string, text: string, expected: string[]][] = [
   ['an empty token secret', PROVIDER.replace('${PVE_SECRET}', '""'), ['drowse.yaml:6:21: providers.proxmox.pve.token_secret: give the token secret, e.g. ${PVE_TOKEN_SECRET}']],
   ['a fingerprint that is no SHA-256', `${PROVIDER}      fingerprint: "AB:CD"\n`, ['drowse.yaml:7:20: providers.proxmox.pve.fingerprint: expected a SHA-256 fingerprint as 32 hex pairs joined by ":", as the Proxmox web UI shows it']],
   ['tls_insecure beside a pinned certificate', `${PROVIDER}      tls_insecure: true\n      fingerprint: "${FP}"\n`, ['drowse.yaml:7:21: providers.proxmox.pve.tls_insecure: tls_insecure skips the certificate check that fingerprint asks for; give one or the other']],
+  ['ca and fingerprint both: the pin would win unsaid', `${PROVIDER}      ca: /etc/pve-root-ca.pem\n      fingerprint: "${FP}"\n`, ['drowse.yaml:8:20: providers.proxmox.pve.fingerprint: a pinned fingerprint trusts that one certificate by itself, whatever signed it; give either ca or fingerprint']],
+  ['a docker probe on a guest', `${PROVIDER}services:\n  a:\n    proxmox: { node: pve1, vmid: 101 }\n    health: { docker: {} }\n`, ["drowse.yaml:10:15: services.a.health.docker: a docker probe reads a container's HEALTHCHECK; a Proxmox guest is checked with http or tcp"]],
+  ['an exec probe on a guest', `${PROVIDER}services:\n  a:\n    proxmox: { node: pve1, vmid: 101 }\n    health: { exec: ["true"] }\n`, ['drowse.yaml:10:15: services.a.health.exec: an exec probe runs inside a container; a Proxmox guest is checked with http or tcp']],
   ['a vmid below Proxmox range', `${PROVIDER}services:\n  a:\n    proxmox: { node: pve1, vmid: 99 }\n`, ['drowse.yaml:9:34: services.a.proxmox.vmid: Proxmox guest ids are from 100 to 999999999']],
   ['a guest on an unknown provider', `${PROVIDER}services:\n  a:\n    proxmox: { provider: pv, node: pve1, vmid: 101 }\n`, ['drowse.yaml:9:26: services.a.proxmox.provider: unknown proxmox provider "pv" (known: pve)']],
   ['a guest with no proxmox provider configured', `services:\n  a:\n    proxmox: { node: pve1, vmid: 101 }\n`, ['drowse.yaml:3:14: services.a.proxmox: no proxmox provider is configured (add one under providers.proxmox)']],

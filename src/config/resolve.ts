@@ -40,6 +40,8 @@ export function crossCheck(raw: unknown): Finding[] {
     const pinned = ['ca', 'fingerprint'].filter((k) => p?.[k] !== undefined);
     if (p?.tls_insecure === true && pinned.length > 0) {
       findings.push({ path: ['providers', 'proxmox', name, 'tls_insecure'], message: `tls_insecure skips the certificate check that ${pinned.join(' and ')} ask${pinned.length === 1 ? 's' : ''} for; give one or the other` });
+    } else if (pinned.length === 2) {
+      findings.push({ path: ['providers', 'proxmox', name, 'fingerprint'], message: 'a pinned fingerprint trusts that one certificate by itself, whatever signed it; give either ca or fingerprint' });
     }
   }
   for (const [name, value] of Object.entries(providersRaw ?? {})) {
@@ -138,6 +140,10 @@ function guestFindings(name: string, service: Record<string, unknown>, guest: Re
     findings.push({ path: ['services', name, 'proxmox', 'provider'], message: `unknown proxmox provider "${guest.provider}"${known}` });
   } else if (guest.provider === undefined && pveProviders.length === 0) {
     findings.push({ path: ['services', name, 'proxmox'], message: 'no proxmox provider is configured (add one under providers.proxmox)' });
+  }
+  const probe = ['docker', 'exec'].find((k) => asMap(service.health)?.[k] !== undefined);
+  if (probe !== undefined) {
+    findings.push({ path: ['services', name, 'health', probe], message: `${probe === 'docker' ? "a docker probe reads a container's HEALTHCHECK" : 'an exec probe runs inside a container'}; a Proxmox guest is checked with http or tcp`, at: 'key' });
   }
   const derives = ['http', 'tcp'].some((r) => asMap(service[r])?.port !== undefined);
   if (guest.interface !== undefined && !derives) {

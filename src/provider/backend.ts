@@ -77,6 +77,8 @@ export interface Backend {
    * prerequisite checks; undefined leaves it to their general reading of socket and HTTP errors.
    */
   advise?(err: unknown): BackendAdvice | undefined;
+  /** Releases what the backend holds open besides its loops (a connection pool); idempotent. Called once its feed and stats stopped. */
+  close?(): void;
   readonly stats?: BackendStats;
   readonly discovery?: Discovery;
 }

@@ -27,6 +27,7 @@ function recording(withOptional = true) {
       ? {
           list: async (...args: unknown[]) => (calls.push(['list', ...args]), LIST),
           exec: async (...args: unknown[]) => (calls.push(['exec', ...args]), EXEC),
+          address: async (...args: unknown[]) => (calls.push(['address', ...args]), '127.0.0.2'),
         }
       : {}),
   };
@@ -48,19 +49,21 @@ test('the guarded provider keeps the name and kind', () => {
   assert.equal(guarded.kind, 'docker');
 });
 
-test('start passes through, with its signal, while the container is still enabled', { timeout: 5000 }, async () => {
+test('start passes through, with its signal and progress, while the container is still enabled', { timeout: 5000 }, async () => {
   const h = harness(true);
   const signal = new AbortController().signal;
-  await h.guarded.start(REF, signal);
-  assert.deepEqual(h.calls, [['start', REF, signal]]);
+  const progress = () => undefined;
+  await h.guarded.start(REF, signal, progress);
+  assert.deepEqual(h.calls, [['start', REF, signal, progress]]);
   assert.deepEqual(h.asked, [['web', signal]]);
 });
 
-test('unpause passes through while the container is still enabled', { timeout: 5000 }, async () => {
+test('unpause passes through, with its signal, while the container is still enabled', { timeout: 5000 }, async () => {
   const h = harness(true);
-  await h.guarded.unpause(REF);
-  assert.deepEqual(h.calls, [['unpause', REF]]);
-  assert.deepEqual(h.asked, [['web', undefined]]);
+  const signal = new AbortController().signal;
+  await h.guarded.unpause(REF, signal);
+  assert.deepEqual(h.calls, [['unpause', REF, signal]]);
+  assert.deepEqual(h.asked, [['web', signal]]);
 });
 
 for (const op of ['start', 'unpause'] as const) {
@@ -106,24 +109,27 @@ for (const [op, call, want] of sleeps) {
   });
 }
 
-test('status, list and exec pass straight through without asking the labels', { timeout: 5000 }, async () => {
+test('status, list, exec and address pass straight through without asking the labels', { timeout: 5000 }, async () => {
   const h = harness(false);
   const signal = new AbortController().signal;
   assert.equal(await h.guarded.status(REF, signal), STATUS);
   assert.equal(await h.guarded.list?.(signal), LIST);
   assert.equal(await h.guarded.exec?.(REF, ['true'], signal), EXEC);
+  assert.equal(await h.guarded.address?.(REF, {}, signal), '127.0.0.2');
   assert.deepEqual(h.calls, [
     ['status', REF, signal],
     ['list', signal],
     ['exec', REF, ['true'], signal],
+    ['address', REF, {}, signal],
   ]);
   assert.deepEqual(h.asked, []);
 });
 
-test('a provider without list or exec gives a guarded one without them', () => {
+test('a provider without list, exec or address gives a guarded one without them', () => {
   const { guarded } = harness(true, false);
   assert.equal('list' in guarded, false);
   assert.equal('exec' in guarded, false);
+  assert.equal('address' in guarded, false);
 });
 
 test('a failing label check fails the action and calls nothing', { timeout: 5000 }, async () => {

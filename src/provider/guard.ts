@@ -23,18 +23,19 @@ export function guardedByLabels(provider: Provider, discovery: Pick<Discovery, '
     name: provider.name,
     kind: provider.kind,
     status: (ref, signal) => provider.status(ref, signal),
-    async start(ref, signal) {
+    async start(ref, signal, progress) {
       if (!(await discovery.stillEnabled(ref.id, signal))) throw refused(ref, 'start');
-      return provider.start(ref, signal);
+      return provider.start(ref, signal, progress);
     },
     stop: (ref, opts: StopOptions) => leave(ref, 'stop', () => provider.stop(ref, opts)),
     pause: async (ref) => void (await leave(ref, 'pause', () => provider.pause(ref))),
-    unpause: async (ref) => {
-      if (!(await discovery.stillEnabled(ref.id))) throw refused(ref, 'unpause');
-      return provider.unpause(ref);
+    unpause: async (ref, signal) => {
+      if (!(await discovery.stillEnabled(ref.id, signal))) throw refused(ref, 'unpause');
+      return provider.unpause(ref, signal);
     },
     kill: async (ref, signal) => void (await leave(ref, 'kill', () => provider.kill(ref, signal))),
     ...(provider.list ? { list: provider.list.bind(provider) } : {}),
     ...(provider.exec ? { exec: provider.exec.bind(provider) } : {}),
+    ...(provider.address ? { address: provider.address.bind(provider) } : {}),
   };
 }

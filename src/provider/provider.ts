@@ -70,7 +70,8 @@ export interface Provider {
    */
   stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport | void>;
   pause(ref: WorkloadRef): Promise<void>;
-  unpause(ref: WorkloadRef): Promise<void>;
+  /** Resumes a paused workload; bounded by `signal` when given (a wake's deadline). */
+  unpause(ref: WorkloadRef, signal?: AbortSignal): Promise<void>;
   kill(ref: WorkloadRef, signal: string): Promise<void>;
   /**
    * Every workload the backend knows and its state, by id: what a poll feed diffs. Backends that

@@ -101,6 +101,31 @@ test('a route to a learned address reads it at each request, over http and tcp a
   await waitFor(() => c.received() === 'echo:hi', { timeoutMs: 3000, message: 'echoed through the learned address' });
 });
 
+test('a request refused by a workload that stopped is resent after the new wake to the address that wake learned', async (t) => {
+  const up = await echoUpstream(t);
+  const reported: { host?: string } = { host: '127.0.0.3' };
+  const workload = { provider: { name: 'pve', kind: 'fake', address: async () => reported.host } as unknown as Provider, ref: { provider: 'pve', id: '101' } };
+  const guest = service('guest', {});
+  const config = { name: 'guest', http: { hosts: ['guest.test'], port: up.port }, address: {} };
+  Object.assign(guest.config, config);
+  const upstream = new ServiceUpstream(config, workload);
+  (guest as unknown as { upstream: ServiceUpstream }).upstream = upstream;
+  await upstream.learn?.(AbortSignal.timeout(1000));
+  // Nothing listens on 127.0.0.3: the guest "stopped". Its next wake comes back on 127.0.0.1.
+  guest.running = false;
+  guest.onConfirm = () => {
+    guest.state = 'waking';
+    setTimeout(() => {
+      upstream.forget();
+      reported.host = '127.0.0.1';
+      void upstream.learn?.(AbortSignal.timeout(1000)).then(() => guest.becomeReady());
+    }, 50);
+  };
+  const { port } = await build(t, [guest]);
+  const res = await sendHttp(port, { host: 'guest.test', path: '/again' });
+  assert.deepEqual([res.status, res.body], [200, 'upstream GET /again']);
+});
+
 test('a route holds requests for its service\'s wake budget', async (t) => {
   const up = await echoUpstream(t);
   const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'] });

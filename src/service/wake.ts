@@ -78,7 +78,7 @@ export async function runWake(deps: WakeDeps): Promise<WakeOutcome> {
     if (current.state === 'missing') throw new WorkloadMissingError(`${provider.kind} workload "${ref.id}" does not exist`);
     if (current.state !== 'running') {
       deps.step({ type: 'starting', unpause: current.state === 'paused' });
-      if (current.state === 'paused') await provider.unpause(ref);
+      if (current.state === 'paused') await provider.unpause(ref, signal);
       else await provider.start(ref, signal, ({ busy }) => deps.step({ type: 'busy', busy }));
       deps.step({ type: 'started' });
     }

@@ -109,4 +109,24 @@ describe('daemon over a fake backend: providers', { timeout: 20_000 }, () => {
     assert.deepEqual(awake?.(), ['app']);
     assert.match((await control(drowse.controlSocket, '/metrics')).body, /^drowse_service_memory_bytes\{service="app"\} 4096$/m);
   });
+  it('every backend is closed once, after its feed stopped, when the daemon stops', async (t) => {
+    const app = await upstream(t, 'app');
+    const fake = new FakeProvider('local');
+    fake.add('app');
+    const factory = fakeBackend([fake]);
+    const order: string[] = [];
+    const drowse = await startDrowse(t, `providers:\n  docker:\n    local: {}\n${oneService(app.target)}`, {
+      backends: {
+        ...BACKENDS,
+        fake: (settings, deps) => {
+          const b = factory(settings, deps);
+          const feed = { ...b.feed, start: b.feed.start.bind(b.feed), state: b.feed.state.bind(b.feed), health: b.feed.health.bind(b.feed), stop: async () => (order.push('feed stopped'), b.feed.stop()) };
+          return { ...b, feed, close: () => void order.push('closed') };
+        },
+      },
+      providers: { fake: [{ name: 'local' }] },
+    });
+    await drowse.stop();
+    assert.deepEqual(order, ['feed stopped', 'closed']);
+  });
 });

@@ -127,8 +127,8 @@ export class DockerProvider implements Provider {
     });
   }
 
-  async unpause(ref: WorkloadRef): Promise<void> {
-    await this.#call('unpause', ref, this.#callTimeoutMs, undefined, async (s) => {
+  async unpause(ref: WorkloadRef, signal?: AbortSignal): Promise<void> {
+    await this.#call('unpause', ref, this.#callTimeoutMs, signal, async (s) => {
       const container = await this.#container(ref, 'unpause', s);
       await this.#orAlready(container.unpause({ abortSignal: s }), ref, s, (st) => st.state === 'running');
     });

@@ -22,7 +22,7 @@ export function createProxmoxBackend(settings: ProviderSettings, deps: BackendDe
     log,
     ...(clock ? { clock } : {}),
   });
-  return { provider, feed, advise: (err) => advise(p, err) };
+  return { provider, feed, advise: (err) => advise(p, err), close: () => provider.close() };
 }
 
 /** What a failed listing of this cluster means, for `drowse check --probe` and the checks at start. */

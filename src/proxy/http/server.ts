@@ -259,7 +259,8 @@ export class HttpEntrypoint {
       if (await route.service.confirmRunning()) throw new UpstreamError(route.service.name, { cause: Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }) });
       await this.hold(route, (abort) => res.once('close', abort));
       if (res.destroyed) return;
-      this.forwarder.resend(req, res, to);
+      // Read again after the new wake: a workload whose address is learned per wake may have another one now.
+      this.forwarder.resend(req, res, { ...to, target: route.target });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }

@@ -189,7 +189,8 @@ export class TcpEntrypoint {
     const { service } = this.opts;
     const target = typeof this.opts.target === 'function' ? this.opts.target() : this.opts.target;
     if (!target) {
-      this.log.warn({ service: service.name }, 'tcp connection closed: the workload address is not known');
+      const limited = this.warnings.allow('address');
+      if (limited) this.log.warn({ service: service.name, suppressed: limited.suppressed }, 'tcp connection closed: the workload address is not known');
       client.destroy();
       return;
     }
