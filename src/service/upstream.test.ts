@@ -93,3 +93,34 @@ test('a derived address on a provider that cannot tell one is refused when the s
     /service "notes": provider "pve" cannot tell a workload's address/,
   );
 });
+
+test('a fixed upstream is the config: targets as written, described as such, never forgotten', () => {
+  const up = new ServiceUpstream({ name: 'web', http: { hosts: ['w.lan'], target: 'http://127.0.0.1:8080' }, tcp: { listen: { host: '127.0.0.1', port: 5432 }, target: { host: '127.0.0.1', port: 15432 }, maxHeld: 1, openKeepsAwake: false } });
+  assert.equal(up.derived, false);
+  assert.equal(up.learn, undefined);
+  up.forget();
+  assert.equal(up.httpTarget().href, 'http://127.0.0.1:8080/');
+  assert.deepEqual(up.tcpTarget(), { host: '127.0.0.1', port: 15432 });
+  assert.equal(up.describe(), 'http://127.0.0.1:8080');
+  const tcpOnly = new ServiceUpstream({ name: 'db', tcp: { listen: { host: '127.0.0.1', port: 5432 }, target: { host: '::1', port: 15432 }, maxHeld: 1, openKeepsAwake: false } });
+  assert.equal(tcpOnly.http(), undefined);
+  assert.equal(tcpOnly.describe(), '[::1]:15432');
+  assert.equal(new ServiceUpstream({ name: 'none' }).describe(), undefined, 'a service with no route has no target');
+});
+
+test('a learned IPv6 address is bracketed in the URL; a tcp-only guest is described by its port until it wakes', async () => {
+  const pve = new FakeProvider('pve');
+  const ref = pve.add('101');
+  pve.set('101', 'running');
+  pve.setAddress('101', 'fd00::51');
+  const up = new ServiceUpstream({ name: 'g', http: { hosts: ['g.lan'], port: 3000 }, address: { interface: 'eth0' } }, { provider: pve, ref });
+  await up.learn?.(AbortSignal.timeout(1000));
+  assert.equal(up.httpTarget().href, 'http://[fd00::51]:3000/');
+  up.forget();
+  assert.equal(up.http(), undefined);
+  assert.throws(() => up.tcpTarget(), AddressUnknownError, 'no tcp route: no tcp target');
+  const db = new ServiceUpstream({ name: 'db', tcp: { listen: { host: '127.0.0.1', port: 5432 }, port: 5432, maxHeld: 1, openKeepsAwake: false }, address: {} }, { provider: pve, ref });
+  assert.equal(db.describe(), "the workload's address, port 5432 (learned when it wakes)");
+  pve.setAddress('101', undefined);
+  await assert.rejects(db.learn!(AbortSignal.timeout(1000)), /fake workload "101" has no IPv4 address yet/);
+});
