@@ -2,7 +2,10 @@ import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.
 import { isNotFound } from '../errors.ts';
 import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
 import { PveClient, type PveClientOptions } from './client.ts';
-import { isLocked, isNotOnNode, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
+import { isLocked, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
+import { Locator } from './locate.ts';
+import { LockWaiter } from './locks.ts';
+import { guestPath, type Current, type Op } from './op.ts';
 import { PveTaskError, waitForTask } from './tasks.ts';
 
 /** Options of a {@link ProxmoxProvider}: the client's settings plus the provider's own. */
@@ -17,30 +20,6 @@ export interface ProxmoxProviderOptions extends PveClientOptions {
   readonly lockPollMs?: number;
   /** Pauses between task polls: from the first to the longest. 100 ms to 1 s unless told. */
   readonly taskPollMs?: { readonly initial: number; readonly max: number };
-}
-
-/** One operation in flight: what every step needs. */
-interface Op {
-  readonly site: CallSite;
-  readonly vmid: number;
-  readonly signal: AbortSignal;
-  /** The lock already logged, so a long backup is said once, not every second. */
-  lockLogged?: string;
-  /** Told of each lock waited for, so the wake's events say why it waits. */
-  readonly progress?: StartProgress;
-}
-
-/** What status/current says, leniently read. */
-interface Current {
-  readonly running: boolean;
-  readonly lock: string | undefined;
-}
-
-interface Resource {
-  readonly type?: unknown;
-  readonly vmid?: unknown;
-  readonly node?: unknown;
-  readonly status?: unknown;
 }
 
 /**
@@ -66,10 +45,9 @@ export class ProxmoxProvider implements Provider {
   readonly #clock: Clock;
   readonly #tokenId: string;
   readonly #opTimeoutMs: number;
-  readonly #lockPollMs: number;
   readonly #taskPoll: { readonly initial: number; readonly max: number };
-  /** vmid → the node it was last seen on; every list() refreshes it. */
-  readonly #nodes = new Map<number, string>();
+  readonly #locator: Locator;
+  readonly #locks: LockWaiter;
   /** vmids this provider suspended and has not seen running since. */
   readonly #suspended = new Set<number>();
 
@@ -79,9 +57,10 @@ export class ProxmoxProvider implements Provider {
     this.#log = opts.log.child({ provider: opts.name });
     this.#clock = opts.clock ?? systemClock;
     this.#opTimeoutMs = opts.opTimeoutMs ?? 120_000;
-    this.#lockPollMs = opts.lockPollMs ?? 1000;
     this.#taskPoll = opts.taskPollMs ?? { initial: 100, max: 1000 };
     this.#client = opts.client ?? new PveClient(opts);
+    this.#locator = new Locator(this.#client, this.#log);
+    this.#locks = new LockWaiter(this.#log, this.#clock, opts.lockPollMs ?? 1000);
   }
 
   /** Closes the client's kept-alive connections. */
@@ -91,7 +70,7 @@ export class ProxmoxProvider implements Provider {
 
   async status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus> {
     try {
-      return await this.#op('status', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+      return await this.#op('status', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
         const cur = await this.#current(op, node);
         return { state: this.#stateOf(op.vmid, cur.running) };
       }));
@@ -103,7 +82,7 @@ export class ProxmoxProvider implements Provider {
 
   /** Starts a stopped CT (resumes one this provider suspended); a running one is left alone. */
   async start(ref: WorkloadRef, signal?: AbortSignal, progress?: StartProgress): Promise<void> {
-    await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+    await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       try {
@@ -124,7 +103,7 @@ export class ProxmoxProvider implements Provider {
    */
   async stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport> {
     const graceMs = Math.max(0, opts.timeoutMs);
-    return this.#op('stop', ref, graceMs + this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+    return this.#op('stop', ref, graceMs + this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       this.#suspended.delete(op.vmid);
       if (!cur.running) return { killed: false };
@@ -145,7 +124,7 @@ export class ProxmoxProvider implements Provider {
 
   /** A hard stop (PVE cannot deliver a signal: any signal pulls the plug); a stopped CT is fine. */
   async kill(ref: WorkloadRef, _signal: string): Promise<void> {
-    await this.#op('kill', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+    await this.#op('kill', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       this.#suspended.delete(op.vmid);
       if (cur.running) await this.#hardStop(op, node);
@@ -154,7 +133,7 @@ export class ProxmoxProvider implements Provider {
 
   /** PVE's suspend (a CRIU checkpoint); pausing a CT this provider already suspended succeeds. */
   async pause(ref: WorkloadRef): Promise<void> {
-    await this.#op('pause', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+    await this.#op('pause', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (!cur.running) {
         if (this.#suspended.has(op.vmid)) return;
@@ -167,7 +146,7 @@ export class ProxmoxProvider implements Provider {
 
   /** PVE's resume of a CT this provider suspended; a running one is left alone. */
   async unpause(ref: WorkloadRef): Promise<void> {
-    await this.#op('unpause', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+    await this.#op('unpause', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       if (!this.#suspended.has(op.vmid)) throw pveError(op.site, 'conflict', 'the guest is stopped, not suspended by drowse');
@@ -182,7 +161,7 @@ export class ProxmoxProvider implements Provider {
     const site: CallSite = { provider: this.name, op: 'list', tokenId: this.#tokenId };
     return this.#run(site, this.#opTimeoutMs, signal, async (s) => {
       const states = new Map<string, WorkloadState>();
-      for (const [vmid, r] of await this.#resources(s)) states.set(String(vmid), this.#stateOf(vmid, r.running));
+      for (const [vmid, r] of await this.#locator.resources(s)) states.set(String(vmid), this.#stateOf(vmid, r.status === 'running'));
       return states;
     });
   }
@@ -192,7 +171,7 @@ export class ProxmoxProvider implements Provider {
    * without a name the first one on an interface other than lo. Undefined while none has one yet.
    */
   async address(ref: WorkloadRef, opts: { readonly interface?: string }, signal?: AbortSignal): Promise<string | undefined> {
-    return this.#op('address', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+    return this.#op('address', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
       const list = await this.#client.get<unknown>(`${guestPath(node, op.vmid)}/interfaces`, undefined, op.signal);
       const interfaces = Array.isArray(list) ? (list as { name?: unknown; inet?: unknown }[]) : [];
       const candidates = interfaces.filter((i) => (opts.interface === undefined ? i.name !== 'lo' : i.name === opts.interface));
@@ -244,71 +223,16 @@ export class ProxmoxProvider implements Provider {
     }
   }
 
-  /**
-   * Runs `fn` on the guest's node: the one last seen, else the ref's location, else the cluster's
-   * word. When PVE says the guest is not there (it migrated), the cluster is asked once and `fn`
-   * runs again on the node it names.
-   */
-  async #onNode<T>(op: Op, ref: WorkloadRef, fn: (node: string) => Promise<T>): Promise<T> {
-    const first = this.#nodes.get(op.vmid) ?? ref.location ?? (await this.#locate(op));
-    try {
-      return await fn(first);
-    } catch (err) {
-      if (!isNotOnNode(err)) throw err;
-      const found = await this.#locate(op);
-      if (found === first) throw err;
-      this.#log.debug({ workload: ref.id, from: first, to: found }, 'guest found on another node');
-      return fn(found);
-    }
-  }
-
-  /** The node the cluster says the guest is on; not_found when the cluster has no such LXC guest. */
-  async #locate(op: Op): Promise<string> {
-    const resources = await this.#resources(op.signal);
-    const found = resources.get(op.vmid);
-    if (found) return found.node;
-    throw pveError(op.site, 'not_found', `no LXC guest with vmid ${op.vmid} in the cluster`, { statusCode: 404 });
-  }
-
-  /** One /cluster/resources read: every LXC guest's node and whether it runs. Refreshes the node cache. */
-  async #resources(signal: AbortSignal): Promise<Map<number, { node: string; running: boolean }>> {
-    const data = await this.#client.get<unknown>('/cluster/resources', { type: 'vm' }, signal);
-    const out = new Map<number, { node: string; running: boolean }>();
-    for (const r of (Array.isArray(data) ? data : []) as Resource[]) {
-      if (r === null || typeof r !== 'object' || r.type !== 'lxc') continue;
-      const vmid = typeof r.vmid === 'number' ? r.vmid : Number(r.vmid);
-      if (!Number.isSafeInteger(vmid) || typeof r.node !== 'string') continue;
-      out.set(vmid, { node: r.node, running: r.status === 'running' });
-    }
-    this.#nodes.clear();
-    for (const [vmid, r] of out) this.#nodes.set(vmid, r.node);
-    return out;
-  }
-
   async #current(op: Op, node: string): Promise<Current> {
     const cur = await this.#client.get<{ status?: unknown; lock?: unknown } | null>(`${guestPath(node, op.vmid)}/status/current`, undefined, op.signal);
     const lock = typeof cur?.lock === 'string' && cur.lock !== '' ? cur.lock : undefined;
-    this.#nodes.set(op.vmid, node);
+    this.#locator.seen(op.vmid, node);
     return { running: cur?.status === 'running', lock };
   }
 
   /** status/current once the guest has no lock. */
-  async #unlocked(op: Op, node: string): Promise<Current> {
-    for (;;) {
-      const cur = await this.#current(op, node);
-      if (cur.lock === undefined) return cur;
-      await this.#waitLock(op, cur.lock);
-    }
-  }
-
-  async #waitLock(op: Op, lock: string): Promise<void> {
-    if (op.lockLogged !== lock) {
-      op.lockLogged = lock;
-      this.#log.info({ workload: op.site.ref, op: op.site.op, lock }, 'guest is locked: waiting for the lock to clear');
-      op.progress?.({ busy: lock });
-    }
-    await sleep(this.#clock, this.#lockPollMs, op.signal);
-    op.signal.throwIfAborted();
+  #unlocked(op: Op, node: string): Promise<Current> {
+    return this.#locks.unlocked(op, () => this.#current(op, node));
   }
 
   /** POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and the action retried. */
@@ -321,7 +245,7 @@ export class ProxmoxProvider implements Provider {
         return;
       } catch (err) {
         if (!isLocked(err)) throw err;
-        await this.#waitLock(op, /\(([^)]+)\)/.exec(pveText(err) ?? '')?.[1] ?? 'locked');
+        await this.#locks.wait(op, /\(([^)]+)\)/.exec(pveText(err) ?? '')?.[1] ?? 'locked');
         await this.#unlocked(op, node);
       }
     }
@@ -345,8 +269,4 @@ export class ProxmoxProvider implements Provider {
       op.signal.throwIfAborted();
     }
   }
-}
-
-function guestPath(node: string, vmid: number): string {
-  return `/nodes/${encodeURIComponent(node)}/lxc/${vmid}`;
 }
