@@ -45,10 +45,26 @@ export function isNotOnNode(err: unknown): boolean {
   return err instanceof PveHttpError && (err.status === 500 || err.status === 400 || err.status === 595) && NOT_ON_NODE.test(err.reason);
 }
 
-/** True when a request or a task failed because the guest is locked (backup, migrate, snapshot...). */
+/** The lock named when another PVE task holds the guest's config flock for its whole action. */
+export const BUSY_LOCK = 'another task';
+
+/**
+ * The lock a failed request or task names: PVE's config lock (`CT is locked (backup)` → backup), or
+ * {@link BUSY_LOCK} when PVE gave up waiting for the config flock another task holds (`can't lock
+ * file '/run/lock/lxc/pve-config-101.lock' - got timeout`): both clear by themselves, so both are
+ * waited out. Undefined for any other failure.
+ */
+export function lockIn(err: unknown): string | undefined {
+  const text = pveText(err);
+  if (text === undefined) return undefined;
+  if (/can't lock file .*got timeout/i.test(text)) return BUSY_LOCK;
+  if (/\bis locked\b|\blocked \(/i.test(text)) return /\(([^)]+)\)/.exec(text)?.[1] ?? 'locked';
+  return undefined;
+}
+
+/** True when a request or a task failed because the guest is locked or its config flock is busy. */
 export function isLocked(err: unknown): boolean {
-  const text = err instanceof PveTaskError ? err.exitstatus : err instanceof PveHttpError ? err.reason : undefined;
-  return text !== undefined && /\bis locked\b|\blocked \(/i.test(text);
+  return lockIn(err) !== undefined;
 }
 
 /** The text PVE gave for a failed task or request, if it was either. */

@@ -1,8 +1,8 @@
 import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.ts';
 import { isNotFound } from '../errors.ts';
 import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
-import { PveClient, type PveClientOptions } from './client.ts';
-import { isLocked, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
+import { PveClient, PveHttpError, type PveClientOptions } from './client.ts';
+import { BUSY_LOCK, lockIn, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
 import { Locator } from './locate.ts';
 import { LockWaiter } from './locks.ts';
 import { guestPath, type Current, type Op } from './op.ts';
@@ -48,6 +48,8 @@ export class ProxmoxProvider implements Provider {
   readonly #taskPoll: { readonly initial: number; readonly max: number };
   readonly #locator: Locator;
   readonly #locks: LockWaiter;
+  /** Whether status/stop still takes overrule-shutdown: PVE before 8.1 refuses it, and is then asked without. */
+  #overrule = true;
   /** vmids this provider suspended and has not seen running since. */
   readonly #suspended = new Set<number>();
 
@@ -108,7 +110,8 @@ export class ProxmoxProvider implements Provider {
       this.#suspended.delete(op.vmid);
       if (!cur.running) return { killed: false };
       try {
-        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false });
+        // A shutdown behind another task's config flock is not waited for: the hard stop overrules that task.
+        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false }, { waitBusy: false });
         return { killed: false };
       } catch (err) {
         // It went down meanwhile (PVE refuses the POST then), or the task ran out its timeout.
@@ -235,8 +238,11 @@ export class ProxmoxProvider implements Provider {
     return this.#locks.unlocked(op, () => this.#current(op, node));
   }
 
-  /** POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and the action retried. */
-  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>): Promise<void> {
+  /**
+   * POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and
+   * the action retried — and so is a config flock another task holds, unless `waitBusy` is false.
+   */
+  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>, opts: { readonly waitBusy?: boolean } = {}): Promise<void> {
     for (;;) {
       try {
         const upid = await this.#client.post<unknown>(`${guestPath(node, op.vmid)}/status/${action}`, params, op.signal);
@@ -244,17 +250,30 @@ export class ProxmoxProvider implements Provider {
         await waitForTask(this.#client, upid, op.signal, { node, clock: this.#clock, initialIntervalMs: this.#taskPoll.initial, maxIntervalMs: this.#taskPoll.max });
         return;
       } catch (err) {
-        if (!isLocked(err)) throw err;
-        await this.#locks.wait(op, /\(([^)]+)\)/.exec(pveText(err) ?? '')?.[1] ?? 'locked');
+        const lock = lockIn(err);
+        if (lock === undefined || (lock === BUSY_LOCK && opts.waitBusy === false)) throw err;
+        await this.#locks.wait(op, lock);
         await this.#unlocked(op, node);
       }
     }
   }
 
+  /**
+   * status/stop with overrule-shutdown: a shutdown task holds the guest's config flock for its whole
+   * length, and a plain stop would wait behind it and fail on the flock; overrule-shutdown (PVE ≥ 8.1)
+   * ends that shutdown first. A PVE that refuses the parameter is asked without it from then on, and
+   * its stop waits out the flock like a lock.
+   */
   async #hardStop(op: Op, node: string): Promise<void> {
+    const overrule = this.#overrule;
     try {
-      await this.#action(op, node, 'stop');
+      await this.#action(op, node, 'stop', overrule ? { 'overrule-shutdown': true } : undefined);
     } catch (err) {
+      if (overrule && err instanceof PveHttpError && err.status === 400 && 'overrule-shutdown' in err.errors) {
+        this.#overrule = false;
+        this.#log.info({ workload: op.site.ref }, 'PVE does not know overrule-shutdown (before 8.1): stopping without it');
+        return this.#hardStop(op, node);
+      }
       if (!/not running/i.test(pveText(err) ?? '')) throw err;
     }
   }
