@@ -69,6 +69,25 @@ export class PveFingerprintError extends Error {
   }
 }
 
+/** HTTP statuses of a PVE (or a proxy before it) that is briefly away: 595/596 are pveproxy's own for a node it cannot reach. */
+const TRANSIENT_STATUSES = new Set([502, 503, 504, 595, 596]);
+
+/** Socket failures that a moment later may well not happen again. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+/**
+ * True for a failure of one request that says nothing about the next: it timed out, PVE (or its
+ * proxy) answered 502/503/504/595/596, or the connection was reset or refused. A read that is part
+ * of following an action is asked again after it; anything PVE said in words (400 `no such task`,
+ * 500 ...) is final.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof PveTimeoutError) return true;
+  if (err instanceof PveHttpError) return TRANSIENT_STATUSES.has(err.status);
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || (err instanceof Error && /socket hang up/i.test(err.message));
+}
+
 /** Answers larger than this are refused: /cluster/resources of a big cluster is well under it. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.ts';
 import { isNotFound } from '../errors.ts';
 import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
-import { PveClient, PveHttpError, type PveClientOptions } from './client.ts';
+import { isTransient, PveClient, PveHttpError, type PveClientOptions } from './client.ts';
 import { BUSY_LOCK, lockIn, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
 import { Locator } from './locate.ts';
 import { LockWaiter } from './locks.ts';
@@ -278,12 +278,18 @@ export class ProxmoxProvider implements Provider {
     }
   }
 
-  /** After a task said OK: status/current agrees, or the operation fails saying what PVE reports. */
+  /**
+   * After a task said OK: status/current agrees, or the operation fails saying what PVE reports. A
+   * read that fails transiently is asked again: the action is done, only its confirmation is late.
+   */
   async #confirm(op: Op, node: string, running: boolean): Promise<void> {
     for (let i = 0; ; i++) {
-      const cur = await this.#current(op, node);
-      if (cur.running === running) return;
-      if (i >= 20) throw pveError(op.site, 'failed', `the task ended OK but PVE reports the guest ${cur.running ? 'running' : 'stopped'}`);
+      const cur = await this.#current(op, node).catch((err: unknown) => {
+        if (op.signal.aborted || !isTransient(err)) throw err;
+        return undefined;
+      });
+      if (cur?.running === running) return;
+      if (cur && i >= 20) throw pveError(op.site, 'failed', `the task ended OK but PVE reports the guest ${cur.running ? 'running' : 'stopped'}`);
       await sleep(this.#clock, 100, op.signal);
       op.signal.throwIfAborted();
     }
