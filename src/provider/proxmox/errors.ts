@@ -45,6 +45,11 @@ export function isNotOnNode(err: unknown): boolean {
   return err instanceof PveHttpError && (err.status === 500 || err.status === 400 || err.status === 595) && NOT_ON_NODE.test(err.reason);
 }
 
+/** True when PVE's proxy could not reach the guest's node (595 No route to host): HA may have moved the guest. */
+export function isNodeUnreachable(err: unknown): boolean {
+  return err instanceof PveHttpError && (err.status === 595 || /no route to host/i.test(err.reason));
+}
+
 /** The lock named when another PVE task holds the guest's config flock for its whole action. */
 export const BUSY_LOCK = 'another task';
 

@@ -6,7 +6,7 @@
 import type { Logger } from '../../kernel/index.ts';
 import type { WorkloadRef } from '../provider.ts';
 import type { PveClient } from './client.ts';
-import { isNotOnNode, pveError } from './errors.ts';
+import { isNodeUnreachable, isNotOnNode, pveError } from './errors.ts';
 import type { Op } from './op.ts';
 
 /** One LXC guest as /cluster/resources lists it. */
@@ -56,15 +56,16 @@ export class Locator {
 
   /**
    * Runs `fn` on the guest's node: the one last seen, else the ref's location, else the cluster's
-   * word. When PVE says the guest is not there (it migrated), the cluster is asked once and `fn`
-   * runs again on the node it names.
+   * word. When PVE says the guest is not there (it migrated) or that node cannot be reached (it is
+   * offline, and HA may have moved the guest), the cluster is asked once and `fn` runs again on the
+   * node it names; still the same node, the first failure stands (595 reads as unreachable).
    */
   async onNode<T>(op: Op, ref: WorkloadRef, fn: (node: string) => Promise<T>): Promise<T> {
     const first = this.#nodes.get(op.vmid) ?? ref.location ?? (await this.locate(op));
     try {
       return await fn(first);
     } catch (err) {
-      if (!isNotOnNode(err)) throw err;
+      if (!isNotOnNode(err) && !isNodeUnreachable(err)) throw err;
       const found = await this.locate(op);
       if (found === first) throw err;
       this.#log.debug({ workload: ref.id, from: first, to: found }, 'guest found on another node');

@@ -50,6 +50,8 @@ export class ProxmoxProvider implements Provider {
   readonly #locks: LockWaiter;
   /** Whether status/stop still takes overrule-shutdown: PVE before 8.1 refuses it, and is then asked without. */
   #overrule = true;
+  /** What the last list() said, for guests the cluster cannot see now (their node offline). */
+  #listed: ReadonlyMap<string, WorkloadState> = new Map();
   /** vmids this provider suspended and has not seen running since. */
   readonly #suspended = new Set<number>();
 
@@ -159,12 +161,22 @@ export class ProxmoxProvider implements Provider {
     }));
   }
 
-  /** Every LXC guest of the cluster by vmid, from one /cluster/resources read; refreshes the node cache. */
+  /**
+   * Every LXC guest of the cluster by vmid, from one /cluster/resources read; refreshes the node
+   * cache. A guest on an offline node reads 'unknown' there: it keeps the state the last list gave
+   * it (so the poll feed reports no change, rather than a running guest gone to sleep), and one
+   * never seen before is left out until its node answers again.
+   */
   async list(signal?: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>> {
     const site: CallSite = { provider: this.name, op: 'list', tokenId: this.#tokenId };
     return this.#run(site, this.#opTimeoutMs, signal, async (s) => {
       const states = new Map<string, WorkloadState>();
-      for (const [vmid, r] of await this.#locator.resources(s)) states.set(String(vmid), this.#stateOf(vmid, r.status === 'running'));
+      for (const [vmid, r] of await this.#locator.resources(s)) {
+        const id = String(vmid);
+        const known = r.status === 'running' || r.status === 'stopped' ? this.#stateOf(vmid, r.status === 'running') : this.#listed.get(id);
+        if (known !== undefined) states.set(id, known);
+      }
+      this.#listed = states;
       return states;
     });
   }
