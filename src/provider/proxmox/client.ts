@@ -212,7 +212,7 @@ function createAgent(opts: PveClientOptions): https.Agent {
   const pin = opts.tls.fingerprint === undefined ? undefined : normalizeFingerprint(opts.tls.fingerprint);
   if (pin !== undefined) {
     if (!/^[0-9A-F]{64}$/.test(pin.replaceAll(':', ''))) throw configError(opts.name, `tls.fingerprint "${opts.tls.fingerprint}" is not a SHA-256 fingerprint (32 hex pairs)`);
-    return new PinnedAgent({ ...base, maxCachedSessions: 0 }, pin);
+    return new PinnedAgent({ ...base, maxCachedSessions: 0 }, pin, opts.timeoutMs);
   }
   if (opts.tls.ca !== undefined) {
     let ca: Buffer;
@@ -235,26 +235,56 @@ function createAgent(opts: PveClientOptions): https.Agent {
  */
 class PinnedAgent extends https.Agent {
   readonly #pin: string;
+  readonly #handshakeMs: number;
+  /**
+   * Sockets still in their handshake. The request gets its socket only after secureConnect, so
+   * until then neither the request's timeout nor Agent.destroy() knows of it: these are ended here.
+   */
+  readonly #pending = new Set<tls.TLSSocket>();
 
-  constructor(options: https.AgentOptions, pin: string) {
+  constructor(options: https.AgentOptions, pin: string, handshakeMs: number) {
     super(options);
     this.#pin = pin;
+    this.#handshakeMs = handshakeMs;
   }
 
   override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
     const socket = tls.connect({ ...(options as tls.ConnectionOptions), rejectUnauthorized: false });
-    const fail = (err: Error): void => callback?.(err, undefined as unknown as Duplex);
-    const onError = (err: Error): void => fail(err);
-    socket.once('error', onError);
-    socket.once('secureConnect', () => {
+    this.#pending.add(socket);
+    let done = false;
+    const settle = (err: Error | null): void => {
+      if (done) return;
+      done = true;
+      this.#pending.delete(socket);
+      socket.setTimeout(0);
       socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) {
+        socket.destroy();
+        callback?.(err, undefined as unknown as Duplex);
+      } else {
+        callback?.(null, socket);
+      }
+    };
+    const onError = (err: Error): void => settle(err);
+    const onClose = (): void => settle(new Error('the connection closed during the TLS handshake'));
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    // A server that accepts and never answers would hold the socket for good.
+    socket.setTimeout(this.#handshakeMs, () => settle(Object.assign(new Error(`TLS handshake not done within ${this.#handshakeMs}ms`), { code: 'ETIMEDOUT' })));
+    socket.once('secureConnect', () => {
       const actual = socket.getPeerCertificate()?.fingerprint256;
-      if (actual && normalizeFingerprint(actual) === this.#pin) return callback?.(null, socket);
-      const err = new PveFingerprintError(this.#pin, actual || undefined);
-      socket.destroy();
-      fail(err);
+      if (actual && normalizeFingerprint(actual) === this.#pin) return settle(null);
+      settle(new PveFingerprintError(this.#pin, actual || undefined));
     });
     return undefined;
+  }
+
+  /** Ends the kept-alive sockets and those still in their handshake. */
+  override destroy(): void {
+    for (const s of this.#pending) s.destroy();
+    this.#pending.clear();
+    super.destroy();
   }
 }
 
