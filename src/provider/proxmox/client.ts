@@ -211,7 +211,7 @@ function createAgent(opts: PveClientOptions): https.Agent {
   const base = { keepAlive: true, maxSockets: 8, timeout: 60_000 };
   const pin = opts.tls.fingerprint === undefined ? undefined : normalizeFingerprint(opts.tls.fingerprint);
   if (pin !== undefined) {
-    if (!/^[0-9A-F]{64}$/.test(pin.replaceAll(':', ''))) throw configError(opts.name, `tls.fingerprint "${opts.tls.fingerprint}" is not a SHA-256 fingerprint (32 hex pairs)`);
+    if (!/^[0-9A-F]{64}$/.test(pin.replaceAll(':', ''))) throw configError(opts.name, `providers.proxmox.${opts.name}.fingerprint "${opts.tls.fingerprint}" is not a SHA-256 fingerprint (32 hex pairs)`);
     return new PinnedAgent({ ...base, maxCachedSessions: 0 }, pin, opts.timeoutMs);
   }
   if (opts.tls.ca !== undefined) {
@@ -219,7 +219,7 @@ function createAgent(opts: PveClientOptions): https.Agent {
     try {
       ca = readFileSync(opts.tls.ca);
     } catch (cause) {
-      throw configError(opts.name, `cannot read tls.ca "${opts.tls.ca}": ${(cause as Error).message}`, cause);
+      throw configError(opts.name, `cannot read providers.proxmox.${opts.name}.ca "${opts.tls.ca}": ${(cause as Error).message}`, cause);
     }
     return new https.Agent({ ...base, ca, rejectUnauthorized: true });
   }

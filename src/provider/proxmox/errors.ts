@@ -25,7 +25,7 @@ export interface AbortCause {
 /** Socket-level failures that mean PVE is not there (as opposed to PVE saying no). */
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND',
-  'EAI_AGAIN', 'ECONNABORTED', 'ERR_SOCKET_CLOSED', 'ERR_PVE_FINGERPRINT',
+  'EAI_AGAIN', 'ECONNABORTED', 'ERR_SOCKET_CLOSED',
 ]);
 
 /** PVE's proxy between nodes (595: no route to the node) and proxies in front of it. */
@@ -85,6 +85,11 @@ function isTlsFailure(err: unknown): boolean {
   return typeof code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/.test(code));
 }
 
+/** Node's own advice in a TLS message (`try running Node.js with --use-system-ca`) is about its flags, not drowse's settings. */
+function withoutNodeAdvice(text: string): string {
+  return text.split(';').filter((part) => !/--use-system-ca/.test(part)).join(';').trim();
+}
+
 /** Maps anything the client, a task or the socket threw to a ProviderError naming the call. */
 export function toProviderError(err: unknown, site: CallSite, abort?: AbortCause): ProviderError {
   if (err instanceof ProviderError) return err;
@@ -103,10 +108,17 @@ export function toProviderError(err: unknown, site: CallSite, abort?: AbortCause
     const params = Object.entries(err.errors).map(([k, v]) => `${k}: ${v}`).join('; ');
     return pveError(site, 'failed', `PVE answered HTTP ${err.status}: ${err.reason}${params ? ` (${params})` : ''}`, extra);
   }
-  if (err instanceof PveFingerprintError) return pveError(site, 'unreachable', err.message, { cause: err });
+  // A certificate not trusted stays untrusted however often it is asked: the settings must change,
+  // so these are 'config', not 'unreachable' (which holds requests as if the cluster were down).
+  const key = `providers.proxmox.${site.provider}`;
+  if (err instanceof PveFingerprintError) {
+    return pveError(site, 'config', `${err.message} (pin the node certificate's SHA-256 with ${key}.fingerprint, or trust the cluster CA with ${key}.ca)`, { cause: err });
+  }
   const code = (err as { code?: unknown } | null)?.code;
   const text = errorMessage(err);
-  if (isTlsFailure(err)) return pveError(site, 'unreachable', `TLS: ${text} (trust the cluster CA with tls.ca or pin tls.fingerprint)`, { cause: err });
+  if (isTlsFailure(err)) {
+    return pveError(site, 'config', `TLS: ${withoutNodeAdvice(text)} (trust the cluster CA with ${key}.ca, pin the node certificate with ${key}.fingerprint, or on a lab box set ${key}.tls_insecure)`, { cause: err });
+  }
   if ((typeof code === 'string' && UNREACHABLE_CODES.has(code)) || /socket hang up/i.test(text)) {
     return pveError(site, 'unreachable', `PVE unreachable: ${text}`, { cause: err });
   }
