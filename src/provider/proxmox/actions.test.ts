@@ -69,4 +69,29 @@ describe('proxmox power actions', () => {
     await provider.kill(ref(101), 'SIGKILL');
     assert.equal(d.requestsTo('POST', /status\/stop$/).at(-1)!.form['overrule-shutdown'], undefined, 'an old PVE is remembered');
   });
+
+  it('unpause of a guest whose checkpoint is gone boots it afresh, saying why at warn', async (t) => {
+    const log = capturingLogger();
+    const { d, provider } = await setup(t, { log: log.log });
+    const guest = d.addGuest({ vmid: 101, node: 'pve1', status: 'running' });
+    await provider.pause(ref(101));
+    guest.loseCheckpoint();
+    await provider.unpause(ref(101));
+    assert.equal(guest.status, 'running');
+    assert.deepEqual([guest.resumes, guest.starts], [1, 1], 'resume tried, then a fresh start');
+    const warn = log.lines.find((l) => l.level === 40 && /checkpoint/.test(String(l.msg)));
+    assert.ok(warn, `a warning says why: ${JSON.stringify(log.lines.map((l) => l.msg))}`);
+    assert.equal(warn.workload, '101');
+    assert.deepEqual(await provider.status(ref(101)), { state: 'running' });
+  });
+
+  it('start of a suspended guest whose checkpoint is gone boots it afresh', async (t) => {
+    const { d, provider } = await setup(t);
+    const guest = d.addGuest({ vmid: 101, node: 'pve1', status: 'running' });
+    await provider.pause(ref(101));
+    guest.loseCheckpoint();
+    await provider.start(ref(101));
+    assert.equal(guest.status, 'running');
+    assert.deepEqual([guest.resumes, guest.starts], [1, 1]);
+  });
 });

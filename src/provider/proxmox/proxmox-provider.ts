@@ -90,7 +90,7 @@ export class ProxmoxProvider implements Provider {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       try {
-        await this.#action(op, node, this.#suspended.has(op.vmid) ? 'resume' : 'start');
+        await (this.#suspended.has(op.vmid) ? this.#resume(op, node) : this.#action(op, node, 'start'));
       } catch (err) {
         if (!/already running/i.test(pveText(err) ?? '')) throw err;
       }
@@ -155,7 +155,7 @@ export class ProxmoxProvider implements Provider {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       if (!this.#suspended.has(op.vmid)) throw pveError(op.site, 'conflict', 'the guest is stopped, not suspended by drowse');
-      await this.#action(op, node, 'resume');
+      await this.#resume(op, node);
       this.#suspended.delete(op.vmid);
       await this.#confirm(op, node, true);
     }));
@@ -267,6 +267,22 @@ export class ProxmoxProvider implements Provider {
         await this.#locks.wait(op, lock);
         await this.#unlocked(op, node);
       }
+    }
+  }
+
+  /**
+   * PVE's resume of a CT this provider suspended. When the checkpoint cannot be restored (lxc-checkpoint
+   * -r failed: the dump is gone, the node rebooted), the CT is started afresh instead: its memory is
+   * lost, as a stop would have lost it, but the wake succeeds. Said at warn, since state was lost.
+   */
+  async #resume(op: Op, node: string): Promise<void> {
+    try {
+      await this.#action(op, node, 'resume');
+    } catch (err) {
+      if (!(err instanceof PveTaskError) || !/lxc-checkpoint/i.test(err.exitstatus)) throw err;
+      this.#log.warn({ workload: op.site.ref, exitstatus: err.exitstatus }, 'the checkpoint of the suspended guest cannot be restored: starting it afresh, its memory is lost');
+      this.#suspended.delete(op.vmid);
+      await this.#action(op, node, 'start');
     }
   }
 
