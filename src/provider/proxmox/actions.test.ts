@@ -94,4 +94,29 @@ describe('proxmox power actions', () => {
     assert.equal(guest.status, 'running');
     assert.deepEqual([guest.resumes, guest.starts], [1, 1]);
   });
+
+  it('a mounted lock does not hold up start or kill: PVE lets them pass it', async (t) => {
+    const { d, provider } = await setup(t);
+    const guest = d.addGuest({ vmid: 101, node: 'pve1', lock: 'mounted' });
+    await provider.start(ref(101), AbortSignal.timeout(2000));
+    assert.equal(guest.status, 'running');
+    await provider.kill(ref(101), 'SIGKILL');
+    assert.equal(guest.status, 'stopped');
+  });
+
+  it('stop of a guest with a mounted lock does not wait for it: the shutdown PVE refuses becomes the hard stop it allows', async (t) => {
+    const { d, provider } = await setup(t);
+    const guest = d.addGuest({ vmid: 101, node: 'pve1', status: 'running', lock: 'mounted' });
+    const started = Date.now();
+    assert.deepEqual(await provider.stop(ref(101), { signal: 'SIGTERM', timeoutMs: 5000 }), { killed: true });
+    assert.equal(guest.status, 'stopped');
+    assert.ok(Date.now() - started < 2000, 'did not wait for the lock');
+  });
+
+  it('other locks still hold up a start', async (t) => {
+    const { d, provider } = await setup(t);
+    const guest = d.addGuest({ vmid: 101, node: 'pve1', lock: 'backup' });
+    await assert.rejects(provider.start(ref(101), AbortSignal.timeout(300)));
+    assert.equal(guest.starts, 0);
+  });
 });

@@ -6,6 +6,14 @@
 import { sleep, type Clock, type Logger } from '../../kernel/index.ts';
 import type { Current, Op } from './op.ts';
 
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The locks PVE's start and stop let pass (check_lock skips 'mounted', a CT whose volumes `pct
+ * mount` left mounted): the operations that only start or stop do not wait for it.
+ */
+export const START_STOP_PASSES: ReadonlySet<string> = new Set(['mounted']);
+
 export class LockWaiter {
   readonly #log: Logger;
   readonly #clock: Clock;
@@ -17,11 +25,11 @@ export class LockWaiter {
     this.#pollMs = pollMs;
   }
 
-  /** Reads the guest's status until it has no lock; `read` is one status/current. */
-  async unlocked(op: Op, read: () => Promise<Current>): Promise<Current> {
+  /** Reads the guest's status until it has no lock but those in `passes`; `read` is one status/current. */
+  async unlocked(op: Op, read: () => Promise<Current>, passes: ReadonlySet<string> = NONE): Promise<Current> {
     for (;;) {
       const cur = await read();
-      if (cur.lock === undefined) return cur;
+      if (cur.lock === undefined || passes.has(cur.lock)) return cur;
       await this.wait(op, cur.lock);
     }
   }

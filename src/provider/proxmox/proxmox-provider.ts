@@ -4,7 +4,7 @@ import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, Wor
 import { isTransient, PveClient, PveHttpError, type PveClientOptions } from './client.ts';
 import { BUSY_LOCK, lockIn, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
 import { Locator } from './locate.ts';
-import { LockWaiter } from './locks.ts';
+import { LockWaiter, START_STOP_PASSES } from './locks.ts';
 import { guestPath, type Current, type Op } from './op.ts';
 import { PveTaskError, waitForTask } from './tasks.ts';
 
@@ -20,6 +20,14 @@ export interface ProxmoxProviderOptions extends PveClientOptions {
   readonly lockPollMs?: number;
   /** Pauses between task polls: from the first to the longest. 100 ms to 1 s unless told. */
   readonly taskPollMs?: { readonly initial: number; readonly max: number };
+}
+
+/** How {@link ProxmoxProvider} follows one power action through locks. */
+interface ActionOptions {
+  /** Wait out another task's config flock (default) or fail at once. */
+  readonly waitBusy?: boolean;
+  /** Locks not waited for. */
+  readonly passes?: ReadonlySet<string>;
 }
 
 /**
@@ -87,10 +95,10 @@ export class ProxmoxProvider implements Provider {
   /** Starts a stopped CT (resumes one this provider suspended); a running one is left alone. */
   async start(ref: WorkloadRef, signal?: AbortSignal, progress?: StartProgress): Promise<void> {
     await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
-      const cur = await this.#unlocked(op, node);
+      const cur = await this.#unlocked(op, node, START_STOP_PASSES);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       try {
-        await (this.#suspended.has(op.vmid) ? this.#resume(op, node) : this.#action(op, node, 'start'));
+        await (this.#suspended.has(op.vmid) ? this.#resume(op, node) : this.#action(op, node, 'start', undefined, { passes: START_STOP_PASSES }));
       } catch (err) {
         if (!/already running/i.test(pveText(err) ?? '')) throw err;
       }
@@ -108,19 +116,20 @@ export class ProxmoxProvider implements Provider {
   async stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport> {
     const graceMs = Math.max(0, opts.timeoutMs);
     return this.#op('stop', ref, graceMs + this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
-      const cur = await this.#unlocked(op, node);
+      const cur = await this.#unlocked(op, node, START_STOP_PASSES);
       this.#suspended.delete(op.vmid);
       if (!cur.running) return { killed: false };
       try {
-        // A shutdown behind another task's config flock is not waited for: the hard stop overrules that task.
-        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false }, { waitBusy: false });
+        // Not waited for: a shutdown behind another task's config flock (the hard stop overrules that
+        // task), nor one PVE refuses for a lock its stop lets pass (mounted).
+        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false }, { waitBusy: false, passes: START_STOP_PASSES });
         return { killed: false };
       } catch (err) {
-        // It went down meanwhile (PVE refuses the POST then), or the task ran out its timeout.
+        // It went down meanwhile (PVE refuses the POST then), the task ran out its timeout, or a lock refused it.
         if (/not running/i.test(pveText(err) ?? '')) return { killed: false };
-        if (!(err instanceof PveTaskError)) throw err;
+        if (!(err instanceof PveTaskError) && lockIn(err) === undefined) throw err;
         if (!(await this.#current(op, node)).running) return { killed: false };
-        this.#log.debug({ workload: ref.id, exitstatus: err.exitstatus }, 'shutdown did not end the guest: stopping it');
+        this.#log.debug({ workload: ref.id, why: pveText(err) }, 'shutdown did not end the guest: stopping it');
       }
       await this.#hardStop(op, node);
       return { killed: true };
@@ -130,7 +139,7 @@ export class ProxmoxProvider implements Provider {
   /** A hard stop (PVE cannot deliver a signal: any signal pulls the plug); a stopped CT is fine. */
   async kill(ref: WorkloadRef, _signal: string): Promise<void> {
     await this.#op('kill', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
-      const cur = await this.#unlocked(op, node);
+      const cur = await this.#unlocked(op, node, START_STOP_PASSES);
       this.#suspended.delete(op.vmid);
       if (cur.running) await this.#hardStop(op, node);
     }));
@@ -246,15 +255,16 @@ export class ProxmoxProvider implements Provider {
   }
 
   /** status/current once the guest has no lock. */
-  #unlocked(op: Op, node: string): Promise<Current> {
-    return this.#locks.unlocked(op, () => this.#current(op, node));
+  #unlocked(op: Op, node: string, passes?: ReadonlySet<string>): Promise<Current> {
+    return this.#locks.unlocked(op, () => this.#current(op, node), passes);
   }
 
   /**
    * POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and
    * the action retried — and so is a config flock another task holds, unless `waitBusy` is false.
+   * A lock in `passes` is not waited for: PVE lets the action pass it, or the caller has a way round.
    */
-  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>, opts: { readonly waitBusy?: boolean } = {}): Promise<void> {
+  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>, opts: ActionOptions = {}): Promise<void> {
     for (;;) {
       try {
         const upid = await this.#client.post<unknown>(`${guestPath(node, op.vmid)}/status/${action}`, params, op.signal);
@@ -263,9 +273,9 @@ export class ProxmoxProvider implements Provider {
         return;
       } catch (err) {
         const lock = lockIn(err);
-        if (lock === undefined || (lock === BUSY_LOCK && opts.waitBusy === false)) throw err;
+        if (lock === undefined || (lock === BUSY_LOCK && opts.waitBusy === false) || opts.passes?.has(lock)) throw err;
         await this.#locks.wait(op, lock);
-        await this.#unlocked(op, node);
+        await this.#unlocked(op, node, opts.passes);
       }
     }
   }
@@ -295,7 +305,7 @@ export class ProxmoxProvider implements Provider {
   async #hardStop(op: Op, node: string): Promise<void> {
     const overrule = this.#overrule;
     try {
-      await this.#action(op, node, 'stop', overrule ? { 'overrule-shutdown': true } : undefined);
+      await this.#action(op, node, 'stop', overrule ? { 'overrule-shutdown': true } : undefined, { passes: START_STOP_PASSES });
     } catch (err) {
       if (overrule && err instanceof PveHttpError && err.status === 400 && 'overrule-shutdown' in err.errors) {
         this.#overrule = false;
