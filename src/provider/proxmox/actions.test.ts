@@ -119,4 +119,13 @@ describe('proxmox power actions', () => {
     await assert.rejects(provider.start(ref(101), AbortSignal.timeout(300)));
     assert.equal(guest.starts, 0);
   });
+
+  for (const timeoutMs of [0, 300]) {
+    it(`a grace period of ${timeoutMs} ms still gives the shutdown timeout=1, never 0`, async (t) => {
+      const { d, provider } = await setup(t);
+      d.addGuest({ vmid: 101, node: 'pve1', status: 'running' });
+      await provider.stop(ref(101), { signal: 'SIGTERM', timeoutMs });
+      assert.equal(d.requestsTo('POST', /status\/shutdown$/)[0]?.form.timeout, '1');
+    });
+  }
 });

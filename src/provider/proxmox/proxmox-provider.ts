@@ -122,7 +122,7 @@ export class ProxmoxProvider implements Provider {
       try {
         // Not waited for: a shutdown behind another task's config flock (the hard stop overrules that
         // task), nor one PVE refuses for a lock its stop lets pass (mounted).
-        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false }, { waitBusy: false, passes: START_STOP_PASSES });
+        await this.#action(op, node, 'shutdown', { timeout: shutdownSeconds(graceMs), forceStop: false }, { waitBusy: false, passes: START_STOP_PASSES });
         return { killed: false };
       } catch (err) {
         // It went down meanwhile (PVE refuses the POST then), the task ran out its timeout, or a lock refused it.
@@ -332,4 +332,9 @@ export class ProxmoxProvider implements Provider {
       op.signal.throwIfAborted();
     }
   }
+}
+
+/** The shutdown's timeout in whole seconds: at least 1, since PVE reads timeout=0 as no time at all to shut down. */
+function shutdownSeconds(graceMs: number): number {
+  return Math.max(1, Math.ceil(graceMs / 1000));
 }
