@@ -64,7 +64,13 @@ describe('PVE client TLS trust', () => {
   it('refuses a node nobody vouched for, even after another client was told insecure', async (t) => {
     const d = await double(t);
     await client(t, d, { tls: { insecure: true } }).get('/version');
-    await assert.rejects(provider(t, d, { tls: { insecure: false } }).list(), providerError('unreachable', /^proxmox provider "pve": list: TLS: .*tls\.ca/));
+    await assert.rejects(provider(t, d, { tls: { insecure: false } }).list(), (err: unknown) => {
+      providerError('config', /^proxmox provider "pve": list: TLS: unable to verify the first certificate \(.*providers\.proxmox\.pve\.ca\b.*providers\.proxmox\.pve\.fingerprint/)(err);
+      const message = (err as Error).message;
+      assert.doesNotMatch(message, /use-system-ca/, 'Node\'s advice about its own flags is not ours to give');
+      assert.doesNotMatch(message, /\btls\.(ca|fingerprint)\b/, 'names the config keys as they are spelt');
+      return true;
+    });
   });
 
   it('refuses a node whose certificate is not the pinned one before sending the token, naming both fingerprints', async (t) => {
@@ -72,7 +78,7 @@ describe('PVE client TLS trust', () => {
     const wrong = d.certs.fingerprint.split(':').map((b) => (b === 'AA' ? 'BB' : 'AA')).join(':');
     const before = d.requests.length;
     await assert.rejects(provider(t, d, { tls: { fingerprint: wrong, insecure: false } }).list(), (err: unknown) => {
-      providerError('unreachable', /fingerprint mismatch/)(err);
+      providerError('config', /fingerprint mismatch.*providers\.proxmox\.pve\.fingerprint/)(err);
       const message = (err as Error).message;
       assert.ok(message.includes(wrong.split(':').slice(0, 4).join(':')), `names the pinned one: ${message}`);
       assert.ok(message.includes(d.certs.fingerprint.toUpperCase().split(':').slice(0, 4).join(':')), `names the presented one: ${message}`);
@@ -83,12 +89,12 @@ describe('PVE client TLS trust', () => {
 
   it('an unreadable CA file is a configuration error at construction', async (t) => {
     const d = await double(t);
-    assert.throws(() => new PveClient(options(d, { tls: { ca: '/nonexistent/pve-root-ca.pem', insecure: false } })), providerError('config', /^proxmox provider "pve": configure: cannot read tls\.ca "\/nonexistent\/pve-root-ca\.pem"/));
+    assert.throws(() => new PveClient(options(d, { tls: { ca: '/nonexistent/pve-root-ca.pem', insecure: false } })), providerError('config', /^proxmox provider "pve": configure: cannot read providers\.proxmox\.pve\.ca "\/nonexistent\/pve-root-ca\.pem"/));
   });
 
   it('a fingerprint that is not 32 hex pairs is a configuration error', async (t) => {
     const d = await double(t);
-    assert.throws(() => new PveClient(options(d, { tls: { fingerprint: 'AB:CD', insecure: false } })), providerError('config', /tls\.fingerprint/, false));
+    assert.throws(() => new PveClient(options(d, { tls: { fingerprint: 'AB:CD', insecure: false } })), providerError('config', /providers\.proxmox\.pve\.fingerprint "AB:CD"/, false));
   });
 });
 

@@ -69,6 +69,25 @@ export class PveFingerprintError extends Error {
   }
 }
 
+/** HTTP statuses of a PVE (or a proxy before it) that is briefly away: 595/596 are pveproxy's own for a node it cannot reach. */
+const TRANSIENT_STATUSES = new Set([502, 503, 504, 595, 596]);
+
+/** Socket failures that a moment later may well not happen again. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+/**
+ * True for a failure of one request that says nothing about the next: it timed out, PVE (or its
+ * proxy) answered 502/503/504/595/596, or the connection was reset or refused. A read that is part
+ * of following an action is asked again after it; anything PVE said in words (400 `no such task`,
+ * 500 ...) is final.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof PveTimeoutError) return true;
+  if (err instanceof PveHttpError) return TRANSIENT_STATUSES.has(err.status);
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || (err instanceof Error && /socket hang up/i.test(err.message));
+}
+
 /** Answers larger than this are refused: /cluster/resources of a big cluster is well under it. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -192,15 +211,15 @@ function createAgent(opts: PveClientOptions): https.Agent {
   const base = { keepAlive: true, maxSockets: 8, timeout: 60_000 };
   const pin = opts.tls.fingerprint === undefined ? undefined : normalizeFingerprint(opts.tls.fingerprint);
   if (pin !== undefined) {
-    if (!/^[0-9A-F]{64}$/.test(pin.replaceAll(':', ''))) throw configError(opts.name, `tls.fingerprint "${opts.tls.fingerprint}" is not a SHA-256 fingerprint (32 hex pairs)`);
-    return new PinnedAgent({ ...base, maxCachedSessions: 0 }, pin);
+    if (!/^[0-9A-F]{64}$/.test(pin.replaceAll(':', ''))) throw configError(opts.name, `providers.proxmox.${opts.name}.fingerprint "${opts.tls.fingerprint}" is not a SHA-256 fingerprint (32 hex pairs)`);
+    return new PinnedAgent({ ...base, maxCachedSessions: 0 }, pin, opts.timeoutMs);
   }
   if (opts.tls.ca !== undefined) {
     let ca: Buffer;
     try {
       ca = readFileSync(opts.tls.ca);
     } catch (cause) {
-      throw configError(opts.name, `cannot read tls.ca "${opts.tls.ca}": ${(cause as Error).message}`, cause);
+      throw configError(opts.name, `cannot read providers.proxmox.${opts.name}.ca "${opts.tls.ca}": ${(cause as Error).message}`, cause);
     }
     return new https.Agent({ ...base, ca, rejectUnauthorized: true });
   }
@@ -216,26 +235,56 @@ function createAgent(opts: PveClientOptions): https.Agent {
  */
 class PinnedAgent extends https.Agent {
   readonly #pin: string;
+  readonly #handshakeMs: number;
+  /**
+   * Sockets still in their handshake. The request gets its socket only after secureConnect, so
+   * until then neither the request's timeout nor Agent.destroy() knows of it: these are ended here.
+   */
+  readonly #pending = new Set<tls.TLSSocket>();
 
-  constructor(options: https.AgentOptions, pin: string) {
+  constructor(options: https.AgentOptions, pin: string, handshakeMs: number) {
     super(options);
     this.#pin = pin;
+    this.#handshakeMs = handshakeMs;
   }
 
   override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
     const socket = tls.connect({ ...(options as tls.ConnectionOptions), rejectUnauthorized: false });
-    const fail = (err: Error): void => callback?.(err, undefined as unknown as Duplex);
-    const onError = (err: Error): void => fail(err);
-    socket.once('error', onError);
-    socket.once('secureConnect', () => {
+    this.#pending.add(socket);
+    let done = false;
+    const settle = (err: Error | null): void => {
+      if (done) return;
+      done = true;
+      this.#pending.delete(socket);
+      socket.setTimeout(0);
       socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) {
+        socket.destroy();
+        callback?.(err, undefined as unknown as Duplex);
+      } else {
+        callback?.(null, socket);
+      }
+    };
+    const onError = (err: Error): void => settle(err);
+    const onClose = (): void => settle(new Error('the connection closed during the TLS handshake'));
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    // A server that accepts and never answers would hold the socket for good.
+    socket.setTimeout(this.#handshakeMs, () => settle(Object.assign(new Error(`TLS handshake not done within ${this.#handshakeMs}ms`), { code: 'ETIMEDOUT' })));
+    socket.once('secureConnect', () => {
       const actual = socket.getPeerCertificate()?.fingerprint256;
-      if (actual && normalizeFingerprint(actual) === this.#pin) return callback?.(null, socket);
-      const err = new PveFingerprintError(this.#pin, actual || undefined);
-      socket.destroy();
-      fail(err);
+      if (actual && normalizeFingerprint(actual) === this.#pin) return settle(null);
+      settle(new PveFingerprintError(this.#pin, actual || undefined));
     });
     return undefined;
+  }
+
+  /** Ends the kept-alive sockets and those still in their handshake. */
+  override destroy(): void {
+    for (const s of this.#pending) s.destroy();
+    this.#pending.clear();
+    super.destroy();
   }
 }
 

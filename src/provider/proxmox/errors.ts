@@ -25,7 +25,7 @@ export interface AbortCause {
 /** Socket-level failures that mean PVE is not there (as opposed to PVE saying no). */
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND',
-  'EAI_AGAIN', 'ECONNABORTED', 'ERR_SOCKET_CLOSED', 'ERR_PVE_FINGERPRINT',
+  'EAI_AGAIN', 'ECONNABORTED', 'ERR_SOCKET_CLOSED',
 ]);
 
 /** PVE's proxy between nodes (595: no route to the node) and proxies in front of it. */
@@ -45,10 +45,31 @@ export function isNotOnNode(err: unknown): boolean {
   return err instanceof PveHttpError && (err.status === 500 || err.status === 400 || err.status === 595) && NOT_ON_NODE.test(err.reason);
 }
 
-/** True when a request or a task failed because the guest is locked (backup, migrate, snapshot...). */
+/** True when PVE's proxy could not reach the guest's node (595 No route to host): HA may have moved the guest. */
+export function isNodeUnreachable(err: unknown): boolean {
+  return err instanceof PveHttpError && (err.status === 595 || /no route to host/i.test(err.reason));
+}
+
+/** The lock named when another PVE task holds the guest's config flock for its whole action. */
+export const BUSY_LOCK = 'another task';
+
+/**
+ * The lock a failed request or task names: PVE's config lock (`CT is locked (backup)` → backup), or
+ * {@link BUSY_LOCK} when PVE gave up waiting for the config flock another task holds (`can't lock
+ * file '/run/lock/lxc/pve-config-101.lock' - got timeout`): both clear by themselves, so both are
+ * waited out. Undefined for any other failure.
+ */
+export function lockIn(err: unknown): string | undefined {
+  const text = pveText(err);
+  if (text === undefined) return undefined;
+  if (/can't lock file .*got timeout/i.test(text)) return BUSY_LOCK;
+  if (/\bis locked\b|\blocked \(/i.test(text)) return /\(([^)]+)\)/.exec(text)?.[1] ?? 'locked';
+  return undefined;
+}
+
+/** True when a request or a task failed because the guest is locked or its config flock is busy. */
 export function isLocked(err: unknown): boolean {
-  const text = err instanceof PveTaskError ? err.exitstatus : err instanceof PveHttpError ? err.reason : undefined;
-  return text !== undefined && /\bis locked\b|\blocked \(/i.test(text);
+  return lockIn(err) !== undefined;
 }
 
 /** The text PVE gave for a failed task or request, if it was either. */
@@ -62,6 +83,11 @@ export function pveText(err: unknown): string | undefined {
 function isTlsFailure(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/.test(code));
+}
+
+/** Node's own advice in a TLS message (`try running Node.js with --use-system-ca`) is about its flags, not drowse's settings. */
+function withoutNodeAdvice(text: string): string {
+  return text.split(';').filter((part) => !/--use-system-ca/.test(part)).join(';').trim();
 }
 
 /** Maps anything the client, a task or the socket threw to a ProviderError naming the call. */
@@ -82,10 +108,17 @@ export function toProviderError(err: unknown, site: CallSite, abort?: AbortCause
     const params = Object.entries(err.errors).map(([k, v]) => `${k}: ${v}`).join('; ');
     return pveError(site, 'failed', `PVE answered HTTP ${err.status}: ${err.reason}${params ? ` (${params})` : ''}`, extra);
   }
-  if (err instanceof PveFingerprintError) return pveError(site, 'unreachable', err.message, { cause: err });
+  // A certificate not trusted stays untrusted however often it is asked: the settings must change,
+  // so these are 'config', not 'unreachable' (which holds requests as if the cluster were down).
+  const key = `providers.proxmox.${site.provider}`;
+  if (err instanceof PveFingerprintError) {
+    return pveError(site, 'config', `${err.message} (pin the node certificate's SHA-256 with ${key}.fingerprint, or trust the cluster CA with ${key}.ca)`, { cause: err });
+  }
   const code = (err as { code?: unknown } | null)?.code;
   const text = errorMessage(err);
-  if (isTlsFailure(err)) return pveError(site, 'unreachable', `TLS: ${text} (trust the cluster CA with tls.ca or pin tls.fingerprint)`, { cause: err });
+  if (isTlsFailure(err)) {
+    return pveError(site, 'config', `TLS: ${withoutNodeAdvice(text)} (trust the cluster CA with ${key}.ca, pin the node certificate with ${key}.fingerprint, or on a lab box set ${key}.tls_insecure)`, { cause: err });
+  }
   if ((typeof code === 'string' && UNREACHABLE_CODES.has(code)) || /socket hang up/i.test(text)) {
     return pveError(site, 'unreachable', `PVE unreachable: ${text}`, { cause: err });
   }

@@ -1,8 +1,11 @@
 import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.ts';
 import { isNotFound } from '../errors.ts';
 import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
-import { PveClient, type PveClientOptions } from './client.ts';
-import { isLocked, isNotOnNode, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
+import { isTransient, PveClient, PveHttpError, type PveClientOptions } from './client.ts';
+import { BUSY_LOCK, lockIn, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
+import { Locator } from './locate.ts';
+import { LockWaiter, START_STOP_PASSES } from './locks.ts';
+import { guestPath, type Current, type Op } from './op.ts';
 import { PveTaskError, waitForTask } from './tasks.ts';
 
 /** Options of a {@link ProxmoxProvider}: the client's settings plus the provider's own. */
@@ -19,28 +22,12 @@ export interface ProxmoxProviderOptions extends PveClientOptions {
   readonly taskPollMs?: { readonly initial: number; readonly max: number };
 }
 
-/** One operation in flight: what every step needs. */
-interface Op {
-  readonly site: CallSite;
-  readonly vmid: number;
-  readonly signal: AbortSignal;
-  /** The lock already logged, so a long backup is said once, not every second. */
-  lockLogged?: string;
-  /** Told of each lock waited for, so the wake's events say why it waits. */
-  readonly progress?: StartProgress;
-}
-
-/** What status/current says, leniently read. */
-interface Current {
-  readonly running: boolean;
-  readonly lock: string | undefined;
-}
-
-interface Resource {
-  readonly type?: unknown;
-  readonly vmid?: unknown;
-  readonly node?: unknown;
-  readonly status?: unknown;
+/** How {@link ProxmoxProvider} follows one power action through locks. */
+interface ActionOptions {
+  /** Wait out another task's config flock (default) or fail at once. */
+  readonly waitBusy?: boolean;
+  /** Locks not waited for. */
+  readonly passes?: ReadonlySet<string>;
 }
 
 /**
@@ -66,10 +53,13 @@ export class ProxmoxProvider implements Provider {
   readonly #clock: Clock;
   readonly #tokenId: string;
   readonly #opTimeoutMs: number;
-  readonly #lockPollMs: number;
   readonly #taskPoll: { readonly initial: number; readonly max: number };
-  /** vmid → the node it was last seen on; every list() refreshes it. */
-  readonly #nodes = new Map<number, string>();
+  readonly #locator: Locator;
+  readonly #locks: LockWaiter;
+  /** Whether status/stop still takes overrule-shutdown: PVE before 8.1 refuses it, and is then asked without. */
+  #overrule = true;
+  /** What the last list() said, for guests the cluster cannot see now (their node offline). */
+  #listed: ReadonlyMap<string, WorkloadState> = new Map();
   /** vmids this provider suspended and has not seen running since. */
   readonly #suspended = new Set<number>();
 
@@ -79,9 +69,10 @@ export class ProxmoxProvider implements Provider {
     this.#log = opts.log.child({ provider: opts.name });
     this.#clock = opts.clock ?? systemClock;
     this.#opTimeoutMs = opts.opTimeoutMs ?? 120_000;
-    this.#lockPollMs = opts.lockPollMs ?? 1000;
     this.#taskPoll = opts.taskPollMs ?? { initial: 100, max: 1000 };
     this.#client = opts.client ?? new PveClient(opts);
+    this.#locator = new Locator(this.#client, this.#log);
+    this.#locks = new LockWaiter(this.#log, this.#clock, opts.lockPollMs ?? 1000);
   }
 
   /** Closes the client's kept-alive connections. */
@@ -91,7 +82,7 @@ export class ProxmoxProvider implements Provider {
 
   async status(ref: WorkloadRef, signal?: AbortSignal): Promise<WorkloadStatus> {
     try {
-      return await this.#op('status', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+      return await this.#op('status', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
         const cur = await this.#current(op, node);
         return { state: this.#stateOf(op.vmid, cur.running) };
       }));
@@ -103,11 +94,11 @@ export class ProxmoxProvider implements Provider {
 
   /** Starts a stopped CT (resumes one this provider suspended); a running one is left alone. */
   async start(ref: WorkloadRef, signal?: AbortSignal, progress?: StartProgress): Promise<void> {
-    await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
-      const cur = await this.#unlocked(op, node);
+    await this.#op('start', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node, START_STOP_PASSES);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       try {
-        await this.#action(op, node, this.#suspended.has(op.vmid) ? 'resume' : 'start');
+        await (this.#suspended.has(op.vmid) ? this.#resume(op, node) : this.#action(op, node, 'start', undefined, { passes: START_STOP_PASSES }));
       } catch (err) {
         if (!/already running/i.test(pveText(err) ?? '')) throw err;
       }
@@ -124,19 +115,21 @@ export class ProxmoxProvider implements Provider {
    */
   async stop(ref: WorkloadRef, opts: StopOptions): Promise<StopReport> {
     const graceMs = Math.max(0, opts.timeoutMs);
-    return this.#op('stop', ref, graceMs + this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
-      const cur = await this.#unlocked(op, node);
+    return this.#op('stop', ref, graceMs + this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node, START_STOP_PASSES);
       this.#suspended.delete(op.vmid);
       if (!cur.running) return { killed: false };
       try {
-        await this.#action(op, node, 'shutdown', { timeout: Math.ceil(graceMs / 1000), forceStop: false });
+        // Not waited for: a shutdown behind another task's config flock (the hard stop overrules that
+        // task), nor one PVE refuses for a lock its stop lets pass (mounted).
+        await this.#action(op, node, 'shutdown', { timeout: shutdownSeconds(graceMs), forceStop: false }, { waitBusy: false, passes: START_STOP_PASSES });
         return { killed: false };
       } catch (err) {
-        // It went down meanwhile (PVE refuses the POST then), or the task ran out its timeout.
+        // It went down meanwhile (PVE refuses the POST then), the task ran out its timeout, or a lock refused it.
         if (/not running/i.test(pveText(err) ?? '')) return { killed: false };
-        if (!(err instanceof PveTaskError)) throw err;
+        if (!(err instanceof PveTaskError) && lockIn(err) === undefined) throw err;
         if (!(await this.#current(op, node)).running) return { killed: false };
-        this.#log.debug({ workload: ref.id, exitstatus: err.exitstatus }, 'shutdown did not end the guest: stopping it');
+        this.#log.debug({ workload: ref.id, why: pveText(err) }, 'shutdown did not end the guest: stopping it');
       }
       await this.#hardStop(op, node);
       return { killed: true };
@@ -145,8 +138,8 @@ export class ProxmoxProvider implements Provider {
 
   /** A hard stop (PVE cannot deliver a signal: any signal pulls the plug); a stopped CT is fine. */
   async kill(ref: WorkloadRef, _signal: string): Promise<void> {
-    await this.#op('kill', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
-      const cur = await this.#unlocked(op, node);
+    await this.#op('kill', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
+      const cur = await this.#unlocked(op, node, START_STOP_PASSES);
       this.#suspended.delete(op.vmid);
       if (cur.running) await this.#hardStop(op, node);
     }));
@@ -154,7 +147,7 @@ export class ProxmoxProvider implements Provider {
 
   /** PVE's suspend (a CRIU checkpoint); pausing a CT this provider already suspended succeeds. */
   async pause(ref: WorkloadRef): Promise<void> {
-    await this.#op('pause', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+    await this.#op('pause', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (!cur.running) {
         if (this.#suspended.has(op.vmid)) return;
@@ -167,22 +160,32 @@ export class ProxmoxProvider implements Provider {
 
   /** PVE's resume of a CT this provider suspended; a running one is left alone. */
   async unpause(ref: WorkloadRef): Promise<void> {
-    await this.#op('unpause', ref, this.#opTimeoutMs, undefined, (op) => this.#onNode(op, ref, async (node) => {
+    await this.#op('unpause', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       if (!this.#suspended.has(op.vmid)) throw pveError(op.site, 'conflict', 'the guest is stopped, not suspended by drowse');
-      await this.#action(op, node, 'resume');
+      await this.#resume(op, node);
       this.#suspended.delete(op.vmid);
       await this.#confirm(op, node, true);
     }));
   }
 
-  /** Every LXC guest of the cluster by vmid, from one /cluster/resources read; refreshes the node cache. */
+  /**
+   * Every LXC guest of the cluster by vmid, from one /cluster/resources read; refreshes the node
+   * cache. A guest on an offline node reads 'unknown' there: it keeps the state the last list gave
+   * it (so the poll feed reports no change, rather than a running guest gone to sleep), and one
+   * never seen before is left out until its node answers again.
+   */
   async list(signal?: AbortSignal): Promise<ReadonlyMap<string, WorkloadState>> {
     const site: CallSite = { provider: this.name, op: 'list', tokenId: this.#tokenId };
     return this.#run(site, this.#opTimeoutMs, signal, async (s) => {
       const states = new Map<string, WorkloadState>();
-      for (const [vmid, r] of await this.#resources(s)) states.set(String(vmid), this.#stateOf(vmid, r.running));
+      for (const [vmid, r] of await this.#locator.resources(s)) {
+        const id = String(vmid);
+        const known = r.status === 'running' || r.status === 'stopped' ? this.#stateOf(vmid, r.status === 'running') : this.#listed.get(id);
+        if (known !== undefined) states.set(id, known);
+      }
+      this.#listed = states;
       return states;
     });
   }
@@ -192,7 +195,7 @@ export class ProxmoxProvider implements Provider {
    * without a name the first one on an interface other than lo. Undefined while none has one yet.
    */
   async address(ref: WorkloadRef, opts: { readonly interface?: string }, signal?: AbortSignal): Promise<string | undefined> {
-    return this.#op('address', ref, this.#opTimeoutMs, signal, (op) => this.#onNode(op, ref, async (node) => {
+    return this.#op('address', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
       const list = await this.#client.get<unknown>(`${guestPath(node, op.vmid)}/interfaces`, undefined, op.signal);
       const interfaces = Array.isArray(list) ? (list as { name?: unknown; inet?: unknown }[]) : [];
       const candidates = interfaces.filter((i) => (opts.interface === undefined ? i.name !== 'lo' : i.name === opts.interface));
@@ -244,75 +247,24 @@ export class ProxmoxProvider implements Provider {
     }
   }
 
-  /**
-   * Runs `fn` on the guest's node: the one last seen, else the ref's location, else the cluster's
-   * word. When PVE says the guest is not there (it migrated), the cluster is asked once and `fn`
-   * runs again on the node it names.
-   */
-  async #onNode<T>(op: Op, ref: WorkloadRef, fn: (node: string) => Promise<T>): Promise<T> {
-    const first = this.#nodes.get(op.vmid) ?? ref.location ?? (await this.#locate(op));
-    try {
-      return await fn(first);
-    } catch (err) {
-      if (!isNotOnNode(err)) throw err;
-      const found = await this.#locate(op);
-      if (found === first) throw err;
-      this.#log.debug({ workload: ref.id, from: first, to: found }, 'guest found on another node');
-      return fn(found);
-    }
-  }
-
-  /** The node the cluster says the guest is on; not_found when the cluster has no such LXC guest. */
-  async #locate(op: Op): Promise<string> {
-    const resources = await this.#resources(op.signal);
-    const found = resources.get(op.vmid);
-    if (found) return found.node;
-    throw pveError(op.site, 'not_found', `no LXC guest with vmid ${op.vmid} in the cluster`, { statusCode: 404 });
-  }
-
-  /** One /cluster/resources read: every LXC guest's node and whether it runs. Refreshes the node cache. */
-  async #resources(signal: AbortSignal): Promise<Map<number, { node: string; running: boolean }>> {
-    const data = await this.#client.get<unknown>('/cluster/resources', { type: 'vm' }, signal);
-    const out = new Map<number, { node: string; running: boolean }>();
-    for (const r of (Array.isArray(data) ? data : []) as Resource[]) {
-      if (r === null || typeof r !== 'object' || r.type !== 'lxc') continue;
-      const vmid = typeof r.vmid === 'number' ? r.vmid : Number(r.vmid);
-      if (!Number.isSafeInteger(vmid) || typeof r.node !== 'string') continue;
-      out.set(vmid, { node: r.node, running: r.status === 'running' });
-    }
-    this.#nodes.clear();
-    for (const [vmid, r] of out) this.#nodes.set(vmid, r.node);
-    return out;
-  }
-
   async #current(op: Op, node: string): Promise<Current> {
     const cur = await this.#client.get<{ status?: unknown; lock?: unknown } | null>(`${guestPath(node, op.vmid)}/status/current`, undefined, op.signal);
     const lock = typeof cur?.lock === 'string' && cur.lock !== '' ? cur.lock : undefined;
-    this.#nodes.set(op.vmid, node);
+    this.#locator.seen(op.vmid, node);
     return { running: cur?.status === 'running', lock };
   }
 
   /** status/current once the guest has no lock. */
-  async #unlocked(op: Op, node: string): Promise<Current> {
-    for (;;) {
-      const cur = await this.#current(op, node);
-      if (cur.lock === undefined) return cur;
-      await this.#waitLock(op, cur.lock);
-    }
+  #unlocked(op: Op, node: string, passes?: ReadonlySet<string>): Promise<Current> {
+    return this.#locks.unlocked(op, () => this.#current(op, node), passes);
   }
 
-  async #waitLock(op: Op, lock: string): Promise<void> {
-    if (op.lockLogged !== lock) {
-      op.lockLogged = lock;
-      this.#log.info({ workload: op.site.ref, op: op.site.op, lock }, 'guest is locked: waiting for the lock to clear');
-      op.progress?.({ busy: lock });
-    }
-    await sleep(this.#clock, this.#lockPollMs, op.signal);
-    op.signal.throwIfAborted();
-  }
-
-  /** POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and the action retried. */
-  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>): Promise<void> {
+  /**
+   * POSTs a power action and follows its task; a lock (on the POST or in the task) is waited out and
+   * the action retried — and so is a config flock another task holds, unless `waitBusy` is false.
+   * A lock in `passes` is not waited for: PVE lets the action pass it, or the caller has a way round.
+   */
+  async #action(op: Op, node: string, action: string, params?: Record<string, number | boolean>, opts: ActionOptions = {}): Promise<void> {
     for (;;) {
       try {
         const upid = await this.#client.post<unknown>(`${guestPath(node, op.vmid)}/status/${action}`, params, op.signal);
@@ -320,33 +272,69 @@ export class ProxmoxProvider implements Provider {
         await waitForTask(this.#client, upid, op.signal, { node, clock: this.#clock, initialIntervalMs: this.#taskPoll.initial, maxIntervalMs: this.#taskPoll.max });
         return;
       } catch (err) {
-        if (!isLocked(err)) throw err;
-        await this.#waitLock(op, /\(([^)]+)\)/.exec(pveText(err) ?? '')?.[1] ?? 'locked');
-        await this.#unlocked(op, node);
+        const lock = lockIn(err);
+        if (lock === undefined || (lock === BUSY_LOCK && opts.waitBusy === false) || opts.passes?.has(lock)) throw err;
+        await this.#locks.wait(op, lock);
+        await this.#unlocked(op, node, opts.passes);
       }
     }
   }
 
-  async #hardStop(op: Op, node: string): Promise<void> {
+  /**
+   * PVE's resume of a CT this provider suspended. When the checkpoint cannot be restored (lxc-checkpoint
+   * -r failed: the dump is gone, the node rebooted), the CT is started afresh instead: its memory is
+   * lost, as a stop would have lost it, but the wake succeeds. Said at warn, since state was lost.
+   */
+  async #resume(op: Op, node: string): Promise<void> {
     try {
-      await this.#action(op, node, 'stop');
+      await this.#action(op, node, 'resume');
     } catch (err) {
+      if (!(err instanceof PveTaskError) || !/lxc-checkpoint/i.test(err.exitstatus)) throw err;
+      this.#log.warn({ workload: op.site.ref, exitstatus: err.exitstatus }, 'the checkpoint of the suspended guest cannot be restored: starting it afresh, its memory is lost');
+      this.#suspended.delete(op.vmid);
+      await this.#action(op, node, 'start');
+    }
+  }
+
+  /**
+   * status/stop with overrule-shutdown: a shutdown task holds the guest's config flock for its whole
+   * length, and a plain stop would wait behind it and fail on the flock; overrule-shutdown (PVE ≥ 8.1)
+   * ends that shutdown first. A PVE that refuses the parameter is asked without it from then on, and
+   * its stop waits out the flock like a lock.
+   */
+  async #hardStop(op: Op, node: string): Promise<void> {
+    const overrule = this.#overrule;
+    try {
+      await this.#action(op, node, 'stop', overrule ? { 'overrule-shutdown': true } : undefined, { passes: START_STOP_PASSES });
+    } catch (err) {
+      if (overrule && err instanceof PveHttpError && err.status === 400 && 'overrule-shutdown' in err.errors) {
+        this.#overrule = false;
+        this.#log.info({ workload: op.site.ref }, 'PVE does not know overrule-shutdown (before 8.1): stopping without it');
+        return this.#hardStop(op, node);
+      }
       if (!/not running/i.test(pveText(err) ?? '')) throw err;
     }
   }
 
-  /** After a task said OK: status/current agrees, or the operation fails saying what PVE reports. */
+  /**
+   * After a task said OK: status/current agrees, or the operation fails saying what PVE reports. A
+   * read that fails transiently is asked again: the action is done, only its confirmation is late.
+   */
   async #confirm(op: Op, node: string, running: boolean): Promise<void> {
     for (let i = 0; ; i++) {
-      const cur = await this.#current(op, node);
-      if (cur.running === running) return;
-      if (i >= 20) throw pveError(op.site, 'failed', `the task ended OK but PVE reports the guest ${cur.running ? 'running' : 'stopped'}`);
+      const cur = await this.#current(op, node).catch((err: unknown) => {
+        if (op.signal.aborted || !isTransient(err)) throw err;
+        return undefined;
+      });
+      if (cur?.running === running) return;
+      if (cur && i >= 20) throw pveError(op.site, 'failed', `the task ended OK but PVE reports the guest ${cur.running ? 'running' : 'stopped'}`);
       await sleep(this.#clock, 100, op.signal);
       op.signal.throwIfAborted();
     }
   }
 }
 
-function guestPath(node: string, vmid: number): string {
-  return `/nodes/${encodeURIComponent(node)}/lxc/${vmid}`;
+/** The shutdown's timeout in whole seconds: at least 1, since PVE reads timeout=0 as no time at all to shut down. */
+function shutdownSeconds(graceMs: number): number {
+  return Math.max(1, Math.ceil(graceMs / 1000));
 }

@@ -3,7 +3,7 @@
  * "CT 101 already running", "CT is locked (backup)") shows only in the task's exitstatus.
  */
 import { sleep, systemClock, type Clock } from '../../kernel/index.ts';
-import type { PveClient } from './client.ts';
+import { isTransient, type PveClient } from './client.ts';
 
 /** A task ended with an exitstatus other than OK or WARNINGS. */
 export class PveTaskError extends Error {
@@ -54,7 +54,8 @@ interface TaskStatus {
 /**
  * Polls the task's status until it is stopped: resolves on OK/WARNINGS, throws PveTaskError
  * otherwise. Short pauses first (a start is often done in a fraction of a second), growing to a
- * second. The caller's signal ends the wait.
+ * second. A poll that fails transiently (see isTransient) is asked again after the same pause:
+ * the task goes on in PVE whatever one answer on the way said. The caller's signal ends the wait.
  */
 export async function waitForTask(client: PveClient, upid: string, signal: AbortSignal, opts: WaitTaskOptions = {}): Promise<void> {
   const node = upidNode(upid) ?? opts.node;
@@ -64,7 +65,10 @@ export async function waitForTask(client: PveClient, upid: string, signal: Abort
   let interval = opts.initialIntervalMs ?? 100;
   const path = `/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}/status`;
   for (;;) {
-    const task = await client.get<TaskStatus | null>(path, undefined, signal);
+    const task = await client.get<TaskStatus | null>(path, undefined, signal).catch((err: unknown) => {
+      if (signal.aborted || !isTransient(err)) throw err;
+      return undefined;
+    });
     if (task?.status === 'stopped') {
       const exit = typeof task.exitstatus === 'string' ? task.exitstatus.trim() : '';
       // A stopped task always has an exitstatus; without one there is nothing to call a failure.

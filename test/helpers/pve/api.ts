@@ -38,7 +38,8 @@ interface Call {
 interface Route {
   readonly method: 'GET' | 'POST';
   readonly path: readonly string[];
-  readonly schema: Schema;
+  /** The parameters; a function where they depend on the PVE version the double plays. */
+  readonly schema: Schema | ((env: ApiEnv) => Schema);
   /** PVE's `check => ['perm', '/vms/{vmid}', [priv]]`, checked before the parameters. */
   readonly vmPrivilege?: string;
   handle(env: ApiEnv, call: Call): Reply;
@@ -48,8 +49,9 @@ const NODE: Schema = { node: { type: 'string' } };
 const VM: Schema = { ...NODE, vmid: { type: 'integer', minimum: 100, maximum: 999_999_999 } };
 const TASK: Schema = { ...NODE, upid: { type: 'string' } };
 
-const power = (action: PowerAction, schema: Schema): Route => ({
-  method: 'POST', path: ['nodes', ':node', 'lxc', ':vmid', 'status', action], schema: { ...VM, ...schema }, vmPrivilege: 'VM.PowerMgmt',
+const power = (action: PowerAction, schema: Schema | ((env: ApiEnv) => Schema)): Route => ({
+  method: 'POST', path: ['nodes', ':node', 'lxc', ':vmid', 'status', action], vmPrivilege: 'VM.PowerMgmt',
+  schema: typeof schema === 'function' ? (env) => ({ ...VM, ...schema(env) }) : { ...VM, ...schema },
   handle: (env, call) => ({ data: powerAction(env, lxcOn(env, call.node, call.vmid), action, call.params, call.caller.user) }),
 });
 
@@ -75,7 +77,8 @@ const ROUTES: readonly Route[] = [
     handle: (env, call) => ({ data: interfaces(lxcOn(env, call.node, call.vmid)) }),
   },
   power('start', { skiplock: { type: 'boolean' }, debug: { type: 'boolean' } }),
-  power('stop', { skiplock: { type: 'boolean' }, 'overrule-shutdown': { type: 'boolean' } }),
+  // overrule-shutdown came with PVE 8.1; older versions refuse it as an unknown parameter.
+  power('stop', (env) => ({ skiplock: { type: 'boolean' }, ...(env.settings.overruleShutdown ? { 'overrule-shutdown': { type: 'boolean' } } : {}) })),
   power('shutdown', { timeout: { type: 'integer', minimum: 0 }, forceStop: { type: 'boolean' } }),
   power('suspend', {}),
   power('resume', {}),
@@ -121,7 +124,7 @@ export function runRoute(env: ApiEnv, route: Route, raw: Readonly<Record<string,
   if (route.vmPrivilege && !caller.can(`/vms/${raw.vmid}`, route.vmPrivilege)) {
     throw new PveApiError(403, `Permission check failed (/vms/${raw.vmid}, ${route.vmPrivilege})`);
   }
-  const params = verifyParams(route.schema, { ...given, ...raw });
+  const params = verifyParams(typeof route.schema === 'function' ? route.schema(env) : route.schema, { ...given, ...raw });
   return route.handle(env, { caller, params, node: raw.node ?? '', vmid: Number(raw.vmid), upid: raw.upid ?? '' });
 }
 

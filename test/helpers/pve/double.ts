@@ -35,6 +35,8 @@ export interface PveDoubleOptions {
   readonly wrongStateIn?: WrongStateIn;
   /** How long an action waits for the CT's config flock held by another task; PVE: 10 s. */
   readonly configLockTimeoutMs?: number;
+  /** Play a PVE older than 8.1: status/stop refuses `overrule-shutdown` as an unknown parameter (400). Default false. */
+  readonly beforeOverruleShutdown?: boolean;
 }
 
 /** One request the double received (a test-only record: it holds the Authorization header as sent). */
@@ -97,6 +99,7 @@ export class PveDouble {
         wrongStateIn: opts.wrongStateIn ?? 'post',
         lockedPostFails: opts.lockedPostFails ?? false,
         configLockTimeoutMs: opts.configLockTimeoutMs ?? 10_000,
+        overruleShutdown: !(opts.beforeOverruleShutdown ?? false),
       },
     };
   }

@@ -180,6 +180,11 @@ export class PveGuest {
     });
   }
 
+  /** The CRIU checkpoint of a suspended CT is gone (dump dir cleaned, node rebooted): a resume now fails in lxc-checkpoint. */
+  loseCheckpoint(): void {
+    this.wasSuspended = false;
+  }
+
   /** Starts it outside drowse (onStart is called). */
   async setRunning(): Promise<void> {
     if (this.currentStatus === 'running') return;

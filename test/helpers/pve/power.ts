@@ -15,6 +15,8 @@ export interface PowerSettings {
   readonly lockedPostFails: boolean;
   /** How long a worker waits for the guest's config flock; PVE waits 10 s. */
   readonly configLockTimeoutMs: number;
+  /** status/stop knows overrule-shutdown (PVE ≥ 8.1). */
+  readonly overruleShutdown: boolean;
 }
 
 export interface PowerEnv {
