@@ -53,6 +53,12 @@ describe('proxmox provider', () => {
     assert.deepEqual(told, ['backup'], 'the caller is told once why the start waits');
   });
 
+  it('an unpause waiting on a lock ends with the caller\'s signal (a wake\'s deadline), not the provider\'s own', async (t) => {
+    const { d, provider } = await setup(t);
+    d.addGuest({ vmid: 101, node: 'pve1', status: 'running', lock: 'backup' });
+    await assert.rejects(provider.unpause(ref(101), AbortSignal.timeout(400)), (err: unknown) => err instanceof ProviderError && err.reason === 'aborted');
+  });
+
   it('a lock that outlasts the caller\'s budget ends the start as aborted', async (t) => {
     const { d, provider } = await setup(t);
     d.addGuest({ vmid: 101, node: 'pve1', lock: 'snapshot' });

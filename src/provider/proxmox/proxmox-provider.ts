@@ -159,8 +159,8 @@ export class ProxmoxProvider implements Provider {
   }
 
   /** PVE's resume of a CT this provider suspended; a running one is left alone. */
-  async unpause(ref: WorkloadRef): Promise<void> {
-    await this.#op('unpause', ref, this.#opTimeoutMs, undefined, (op) => this.#locator.onNode(op, ref, async (node) => {
+  async unpause(ref: WorkloadRef, signal?: AbortSignal): Promise<void> {
+    await this.#op('unpause', ref, this.#opTimeoutMs, signal, (op) => this.#locator.onNode(op, ref, async (node) => {
       const cur = await this.#unlocked(op, node);
       if (cur.running) return void this.#suspended.delete(op.vmid);
       if (!this.#suspended.has(op.vmid)) throw pveError(op.site, 'conflict', 'the guest is stopped, not suspended by drowse');
