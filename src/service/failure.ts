@@ -19,6 +19,7 @@ export type FailureCode =
   | 'dependency_failed'
   | 'provider_unreachable'
   | 'provider_denied'
+  | 'provider_misconfigured'
   | 'start_failed'
   | 'stop_failed'
   | 'shutting_down';
@@ -72,10 +73,25 @@ export function stopFailure(service: string, method: string, err: unknown): Fail
 
 /** A visitor learns that drowse was refused, never by whom or with which token. */
 const DENIED = "its provider refused drowse's credentials";
+/** Nor which setting: an untrusted certificate, an unreadable CA file. */
+const MISCONFIGURED = "drowse's settings for its provider need fixing";
 
-/** The public half of a provider's refusal (HTTP 401/403): the service named, the provider and token not. */
-export function deniedNotice(service: string): string {
-  return `${service} cannot be started: ${DENIED}`;
+/** A provider that will refuse again whatever drowse waits for: its credentials (401/403) or its own settings (TLS trust). */
+export type Refusal = 'denied' | 'config';
+
+/** The refusal an error says, if any. */
+export function refusalOf(err: unknown): Refusal | undefined {
+  return err instanceof ProviderError && (err.reason === 'denied' || err.reason === 'config') ? err.reason : undefined;
+}
+
+/** The public half of a refusal: the service named, the provider, token and setting not. */
+export function refusalNotice(service: string, refusal: Refusal): string {
+  return `${service} cannot be started: ${refusal === 'denied' ? DENIED : MISCONFIGURED}`;
+}
+
+/** The failure code of a refusal. */
+export function refusalCode(refusal: Refusal): FailureCode {
+  return refusal === 'denied' ? 'provider_denied' : 'provider_misconfigured';
 }
 
 function codeOf(err: unknown): FailureCode {
@@ -84,7 +100,7 @@ function codeOf(err: unknown): FailureCode {
   if (err instanceof DependencyFailedError) return 'dependency_failed';
   if (err instanceof ProviderError) {
     if (err.reason === 'unreachable' || err.reason === 'timeout') return 'provider_unreachable';
-    if (err.reason === 'denied') return 'provider_denied';
+    if (err.reason === 'denied' || err.reason === 'config') return refusalCode(err.reason);
     if (err.reason === 'not_found') return 'workload_missing';
   }
   return 'start_failed';
@@ -100,6 +116,7 @@ function publicCause(err: unknown): string {
   if (err instanceof ProviderError) {
     if (err.reason === 'unreachable' || err.reason === 'timeout') return 'its provider did not answer';
     if (err.reason === 'denied') return DENIED;
+    if (err.reason === 'config') return MISCONFIGURED;
     if (err.reason === 'not_found') return 'its workload does not exist';
   }
   return 'starting it failed';

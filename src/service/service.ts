@@ -2,13 +2,13 @@
  * The per-service watcher: feeds events to the pure state machine and performs its effects —
  * the single-flight wake, the stop, the idle timer and the waiting clients.
  */
-import { ProviderError, type Provider, type WorkloadRef, type WorkloadState } from '../provider/index.ts';
+import type { Provider, WorkloadRef, WorkloadState } from '../provider/index.ts';
 import { formatHostPort, type ServiceConfig } from '../config/index.ts';
 import { LivenessMonitor, type Probe, type PollOptions } from '../health/index.ts';
 import { formatDuration, systemClock, type Clock, type Logger } from '../kernel/index.ts';
 import { transition, initialSnapshot, backoffMs, defaultWakeBackoff, type Effect, type ServiceEvent, type ServiceState, type SleepReason, type Snapshot, type WakeBackoff } from './state.ts';
 import { WakeFailedError } from './errors.ts';
-import { deniedNotice } from './failure.ts';
+import { refusalCode, refusalNotice, refusalOf, type Refusal } from './failure.ts';
 import { IdleTimer } from './idle.ts';
 import { Waiters } from './waiters.ts';
 import { runWake, type CheckKind, type WakeStep } from './wake.ts';
@@ -89,8 +89,8 @@ export class Service {
   private readonly lifetime = new AbortController();
   /** The provider question of confirmRunning() in flight, shared by every refused request. */
   private confirming: Promise<boolean> | undefined;
-  /** The provider went offline by refusing drowse's credentials (not by not answering): nothing is gained by holding requests. */
-  private offlineDenied = false;
+  /** The provider went offline by refusing drowse (its token, or its settings), not by not answering: nothing is gained by holding requests. */
+  private offlineRefusal: Refusal | undefined;
   /** The last failure's kind and the error behind it: waiters get them as their error's code and cause. */
   private lastFailure: { code: string; cause: unknown } | undefined;
 
@@ -181,13 +181,14 @@ export class Service {
   providerOffline(provider: string, error?: Error): void {
     const why = error?.message ?? 'no answer';
     // A provider that refuses drowse's token is reachable, and will refuse again: requests are answered at once.
-    const denied = error instanceof ProviderError && error.reason === 'denied';
+    const refusal = refusalOf(error);
+    const unusable = refusal === 'denied' ? 'refused drowse' : refusal === 'config' ? 'cannot be used as configured' : 'is unreachable';
     this.dispatch({
       type: 'provider_offline',
-      reason: denied ? `provider "${provider}" refused drowse: ${why}` : `provider "${provider}" is unreachable: ${why}`,
-      notice: denied ? deniedNotice(this.name) : `${this.name} cannot be reached right now`,
+      reason: `provider "${provider}" ${unusable}: ${why}`,
+      notice: refusal ? refusalNotice(this.name, refusal) : `${this.name} cannot be reached right now`,
     });
-    this.offlineDenied = denied && this.snap.state === 'unknown';
+    this.offlineRefusal = this.snap.state === 'unknown' ? refusal : undefined;
   }
 
   /** Puts the service to sleep now (control API) or because it idled. */
@@ -253,7 +254,7 @@ export class Service {
    */
   private holdWhileUnknown(signal: AbortSignal | undefined, opts: { force?: boolean }): Promise<void> {
     const bound = new AbortController();
-    const timer = this.clock.setTimeout(() => bound.abort(this.unreachableError()), this.offlineDenied ? 0 : (this.opts.offlineHoldMs ?? DEFAULT_OFFLINE_HOLD_MS));
+    const timer = this.clock.setTimeout(() => bound.abort(this.unreachableError()), this.offlineRefusal ? 0 : (this.opts.offlineHoldMs ?? DEFAULT_OFFLINE_HOLD_MS));
     const waiting = this.waiters.wait(signal ? AbortSignal.any([signal, bound.signal]) : bound.signal);
     this.wake(opts);
     return waiting.finally(() => this.clock.clearTimeout(timer));
@@ -261,7 +262,7 @@ export class Service {
 
   private unreachableError(): WakeFailedError {
     const { reason, notice } = this.snap;
-    return new WakeFailedError(this.name, reason ?? 'its provider is unreachable', { ...(notice === undefined ? {} : { notice }), code: this.offlineDenied ? 'provider_denied' : 'provider_unreachable' });
+    return new WakeFailedError(this.name, reason ?? 'its provider is unreachable', { ...(notice === undefined ? {} : { notice }), code: this.offlineRefusal ? refusalCode(this.offlineRefusal) : 'provider_unreachable' });
   }
 
   /** The error a waiter gets for the last failure; the notice is what public answers show. */
@@ -357,7 +358,7 @@ export class Service {
     const from = this.snap.state;
     const { next, effects } = transition(this.snap, event);
     this.snap = next;
-    if (next.state !== 'unknown') this.offlineDenied = false;
+    if (next.state !== 'unknown') this.offlineRefusal = undefined;
     if (next.state !== from) {
       this.since = this.clock.now();
       this.log.info({ from, to: next.state, event: event.type, ...(next.reason ? { reason: next.reason } : {}) }, 'service state changed');

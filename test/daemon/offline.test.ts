@@ -64,6 +64,16 @@ describe('daemon over a fake backend: an offline engine', { timeout: 20_000 }, (
     assert.equal((await request({ port: drowse.port, host: 'app.test', path: '/' })).status, 200, 'held again as usual once the provider takes drowse back');
   });
 
+  it('a provider drowse cannot trust (its certificate) answers at once too, naming no setting', async (t) => {
+    const app = await upstream(t, 'app');
+    const { drowse, fake } = await fakeDrowse(t, yaml(app.target), { workloads: { app: {} }, offlineHoldMs: 20_000 });
+    fake.feed.disconnect(new ProviderError({ kind: 'fake', provider: 'local', op: 'list', reason: 'config', detail: 'TLS: self-signed certificate in certificate chain (set providers.proxmox.pve.ca)' }));
+    const res = await request({ port: drowse.port, host: 'app.test', path: '/api', headers: { accept: 'application/json' } });
+    const body = res.json<{ code: string; detail: string }>();
+    assert.deepEqual([res.status, body.code, body.detail], [503, 'provider_misconfigured', "app cannot be started: drowse's settings for its provider need fixing"]);
+    assert.match((await service(drowse.controlSocket)).reason ?? '', /provider "local" cannot be used as configured: .*self-signed certificate/);
+  });
+
   it('a request held while unknown goes through when the engine comes back within the bound', async (t) => {
     const app = await upstream(t, 'app');
     const { drowse, fake } = await fakeDrowse(t, yaml(app.target), { workloads: { app: {} }, offlineHoldMs: 3000 });
