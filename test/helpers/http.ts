@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { get as httpGet, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 
 /** Options of {@link request}. */
 export interface RequestOptions {
@@ -45,5 +45,15 @@ export function request(opts: RequestOptions): Promise<TestResponse> {
     });
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+/** The text of a GET on drowse's control socket (`/metrics` is text, not JSON). */
+export function controlText(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpGet({ socketPath, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+    }).on('error', reject);
   });
 }

@@ -2,7 +2,7 @@
 // folders only via index.ts). Unit tests under src/ import the lighter ./fakes/index.ts instead.
 export * from './fakes/index.ts';
 export { freePort, waitForPort } from './ports.ts';
-export { request, type RequestOptions, type TestResponse } from './http.ts';
+export { request, controlText, type RequestOptions, type TestResponse } from './http.ts';
 export { testDocker, dockerAvailable, requireDocker, dockerSkip } from './docker.ts';
 export { ensureTestImage } from './images.ts';
 export { runContainer, removeContainer, containerState, dockerCli, APPS_DIR, CONTAINER_PREFIX, TEST_LABEL, TEST_RUN_LABEL, type RunContainerOptions, type TestHealthcheck, type Cleanup } from './containers.ts';

@@ -4,9 +4,8 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import os from 'node:os';
-import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, dockerCli } from '../helpers/index.ts';
+import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, dockerCli, controlText } from '../helpers/index.ts';
 
 let image: string;
 before(async () => {
@@ -54,12 +53,7 @@ test('CPU and memory appear for an awake service, and disk usage for the engine,
   const disk = await waitFor(() => status().providers[0]?.disk_usage, { timeoutMs: 15_000, message: 'disk usage' });
   assert.ok(disk.images_bytes > 0, 'the test image takes space');
 
-  const metrics = await new Promise<string>((resolve, reject) => {
-    http.get({ socketPath: drowse.controlSocket, path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
-    }).on('error', reject);
-  });
+  const metrics = await controlText(drowse.controlSocket, '/metrics');
   assert.match(metrics, /^drowse_provider_up\{provider="local"\} 1$/m);
   assert.match(metrics, /^drowse_wakes_total\{service="web",result="ready"\} 1$/m);
   assert.match(metrics, /^drowse_service_memory_bytes\{service="web"\} [1-9]\d*$/m);

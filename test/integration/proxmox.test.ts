@@ -10,7 +10,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { Writable } from 'node:stream';
 import { controlRequest } from '../../src/control/index.ts';
-import { openEventStream, PveDouble, request, startDrowse, waitFor } from '../helpers/index.ts';
+import { openEventStream, PveDouble, request, startDrowse, waitFor, controlText } from '../helpers/index.ts';
 
 const TOKEN = 'drowse@pve!proxy';
 const SECRET = 'c0ffee00-5ecr-e7va-1ue0-000000000001';
@@ -185,13 +185,7 @@ describe('proxmox: the daemon against a PVE API double', { timeout: 60_000 }, ()
     await waitFor(async () => (await status(drowse.controlSocket)).providers.find((p) => p.name === 'pve')?.online === true, { timeoutMs: 10_000, message: 'online' });
     d.failNext(3, 503, 'Service Unavailable', { path: /cluster\/resources/ });
     await waitFor(async () => (await status(drowse.controlSocket)).providers.find((p) => p.name === 'pve')?.online === false, { timeoutMs: 10_000, message: 'offline' });
-    const metrics = await new Promise<string>((resolve, reject) => {
-      http.get({ socketPath: drowse.controlSocket, path: '/metrics' }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      }).on('error', reject);
-    });
+    const metrics = await controlText(drowse.controlSocket, '/metrics');
     assert.match(metrics, /^drowse_provider_up\{provider="pve"\} 0$/m);
     await waitFor(async () => (await status(drowse.controlSocket)).providers.find((p) => p.name === 'pve')?.online === true, { timeoutMs: 20_000, message: 'online again' });
   });

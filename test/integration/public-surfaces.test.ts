@@ -7,10 +7,9 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import { controlRequest } from '../../src/control/index.ts';
-import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, recordDockerEvents, openEventStream } from '../helpers/index.ts';
+import { request, startDrowse, requireDocker, ensureTestImage, runContainer, freePort, waitFor, recordDockerEvents, openEventStream, controlText } from '../helpers/index.ts';
 
 let image: string;
 before(async () => {
@@ -103,13 +102,7 @@ test('a container that exits at once is started once for a burst of requests and
   const status = (await controlRequest({ socket: drowse.controlSocket }, 'GET', '/status')) as { services: { wake_failures?: number; retry_at?: string }[] };
   assert.equal(status.services[0]?.wake_failures, 1);
   assert.ok(Date.parse(status.services[0]?.retry_at ?? '') > Date.now());
-  const metrics = await new Promise<string>((resolve, reject) => {
-    http.get({ socketPath: drowse.controlSocket, path: '/metrics' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
+  const metrics = await controlText(drowse.controlSocket, '/metrics');
   assert.match(metrics, /^drowse_wake_backoff_seconds\{service="crash"\} [1-4]$/m);
 
   // An operator's explicit wake is not held off.

@@ -6,6 +6,7 @@ import type { ExecResult, Provider, StopOptions, StopReport, WorkloadRef, Worklo
 import { createDockerClient, type DockerConnectionOptions } from './client.ts';
 import { dockerProviderError, statusCodeOf, toProviderError, type CallSite } from './errors.ts';
 import { couldBeIdPrefix, isNamed, sameSignal, signalNumber, statusFromInspect, stopTakesSignal } from './inspect.ts';
+import { withDeadline } from '../deadline.ts';
 
 /** Options of a {@link DockerProvider}. */
 export interface DockerProviderOptions extends DockerConnectionOptions {
@@ -208,25 +209,14 @@ export class DockerProvider implements Provider {
   /** #call without a container: the deadline, the caller's signal and the error mapping. */
   async #run<T>(site: CallSite, timeoutMs: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { op, ref: id } = site;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    if (signal?.aborted) controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
     const started = performance.now();
     try {
-      return await fn(controller.signal);
-    } catch (err) {
-      const error = toProviderError(err, site, { timedOut, timeoutMs, aborted: signal?.aborted ?? false });
-      this.#log.debug({ op, container: id, err: error }, 'docker call failed');
-      throw error;
+      return await withDeadline(timeoutMs, signal, fn, (err, facts) => {
+        const error = toProviderError(err, site, facts);
+        this.#log.debug({ op, container: id, err: error }, 'docker call failed');
+        return error;
+      });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
       this.#log.trace({ op, container: id, ms: Math.round(performance.now() - started) }, 'docker call');
     }
   }

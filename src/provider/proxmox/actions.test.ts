@@ -2,29 +2,21 @@
 // config flock, older PVE versions, lost checkpoints, a 'mounted' lock, short grace periods.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../kernel/index.ts';
 import { capturingLogger, waitFor } from '../../../test/helpers/fakes/index.ts';
-import { PveDouble, type PveDoubleOptions } from '../../../test/helpers/pve/index.ts';
+import { PveDouble, guestRef, pveProvider, type PveDoubleOptions } from '../../../test/helpers/pve/index.ts';
 import { PveClient } from './client.ts';
-import { ProxmoxProvider, type ProxmoxProviderOptions } from './proxmox-provider.ts';
+import type { ProxmoxProviderOptions } from './proxmox-provider.ts';
 
-const TOKEN_ID = 'drowse@pve!proxy';
-const SECRET = '8f1c6c1e-2b3a-4c5d-9e8f-0a1b2c3d4e5f';
 
 async function setup(t: TestContext, over: Partial<ProxmoxProviderOptions> = {}, double: PveDoubleOptions = {}) {
-  const d = new PveDouble({ nodes: ['pve1', 'pve2'], tokens: [{ id: TOKEN_ID, secret: SECRET }], ...double });
-  await d.start();
-  t.after(() => d.stop());
-  const settings = { name: 'pve', url: d.url, tokenId: TOKEN_ID, tokenSecret: SECRET, tls: { ca: d.certs.caFile, insecure: false }, timeoutMs: 2000 };
-  const provider = new ProxmoxProvider({ ...settings, log: silentLogger(), lockPollMs: 50, ...over });
-  t.after(() => provider.close());
+  const { d, provider, settings } = await pveProvider(t, over, double);
   // Someone else's client (an admin in the web UI): its tasks are not drowse's.
   const admin = new PveClient(settings);
   t.after(() => admin.close());
   return { d, provider, admin };
 }
 
-const ref = (vmid: number, location = 'pve1') => ({ provider: 'pve', id: String(vmid), location });
+const ref = guestRef;
 
 /** Starts a shutdown outside drowse and waits until its worker holds the guest's config flock. */
 async function shutdownElsewhere(d: PveDouble, admin: PveClient, vmid: number, timeout: number): Promise<string> {

@@ -1,29 +1,16 @@
 // Following an action to its end (the task, then status/current) through PVE's passing hiccups.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../kernel/index.ts';
 import { ProviderError } from '../errors.ts';
 import { waitFor } from '../../../test/helpers/fakes/index.ts';
-import { PveDouble } from '../../../test/helpers/pve/index.ts';
-import { ProxmoxProvider, type ProxmoxProviderOptions } from './proxmox-provider.ts';
+import { guestRef, pveProvider } from '../../../test/helpers/pve/index.ts';
+import type { ProxmoxProviderOptions } from './proxmox-provider.ts';
 
-const TOKEN_ID = 'drowse@pve!proxy';
-const SECRET = '8f1c6c1e-2b3a-4c5d-9e8f-0a1b2c3d4e5f';
 const TASK_STATUS = /\/tasks\/[^/]+\/status$/;
 
-async function setup(t: TestContext, over: Partial<ProxmoxProviderOptions> = {}) {
-  const d = new PveDouble({ nodes: ['pve1', 'pve2'], tokens: [{ id: TOKEN_ID, secret: SECRET }] });
-  await d.start();
-  t.after(() => d.stop());
-  const provider = new ProxmoxProvider({
-    name: 'pve', url: d.url, tokenId: TOKEN_ID, tokenSecret: SECRET, tls: { ca: d.certs.caFile, insecure: false },
-    timeoutMs: 2000, log: silentLogger(), lockPollMs: 50, taskPollMs: { initial: 20, max: 100 }, ...over,
-  });
-  t.after(() => provider.close());
-  return { d, provider };
-}
 
-const ref = (vmid: number) => ({ provider: 'pve', id: String(vmid), location: 'pve1' });
+const setup = (t: TestContext, over: Partial<ProxmoxProviderOptions> = {}) => pveProvider(t, { taskPollMs: { initial: 20, max: 100 }, ...over });
+const ref = (vmid: number) => guestRef(vmid);
 
 describe('proxmox: following an action', () => {
   for (const [status, reason] of [[503, 'Service Unavailable'], [502, 'Bad Gateway'], [504, 'Gateway Timeout'], [595, 'Connection refused'], [596, 'Connection timed out']] as const) {

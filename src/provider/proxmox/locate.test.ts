@@ -1,27 +1,12 @@
 // Where a guest is, when a node of the cluster is offline (its guests 'unknown', its API 595).
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../kernel/index.ts';
 import { ProviderError } from '../errors.ts';
-import { PveDouble } from '../../../test/helpers/pve/index.ts';
-import { ProxmoxProvider } from './proxmox-provider.ts';
+import { guestRef, pveProvider } from '../../../test/helpers/pve/index.ts';
 
-const TOKEN_ID = 'drowse@pve!proxy';
-const SECRET = '8f1c6c1e-2b3a-4c5d-9e8f-0a1b2c3d4e5f';
 
-async function setup(t: TestContext) {
-  const d = new PveDouble({ nodes: ['pve1', 'pve2'], tokens: [{ id: TOKEN_ID, secret: SECRET }] });
-  await d.start();
-  t.after(() => d.stop());
-  const provider = new ProxmoxProvider({
-    name: 'pve', url: d.url, tokenId: TOKEN_ID, tokenSecret: SECRET, tls: { ca: d.certs.caFile, insecure: false },
-    timeoutMs: 2000, log: silentLogger(), lockPollMs: 50,
-  });
-  t.after(() => provider.close());
-  return { d, provider };
-}
-
-const ref = (vmid: number, location = 'pve1') => ({ provider: 'pve', id: String(vmid), location });
+const setup = (t: TestContext) => pveProvider(t);
+const ref = guestRef;
 
 describe('proxmox: an offline node', () => {
   it('list keeps the last known state of a guest whose node went offline, so the feed sees no change', async (t) => {

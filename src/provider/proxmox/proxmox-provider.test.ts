@@ -1,28 +1,15 @@
 // The Proxmox provider against the API double: locks, migration, addresses, stubborn shutdowns.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../kernel/index.ts';
 import { ProviderError } from '../errors.ts';
 import { capturingLogger, waitFor } from '../../../test/helpers/fakes/index.ts';
-import { PveDouble } from '../../../test/helpers/pve/index.ts';
-import { ProxmoxProvider, type ProxmoxProviderOptions } from './proxmox-provider.ts';
+import { guestRef, pveProvider } from '../../../test/helpers/pve/index.ts';
+import type { ProxmoxProviderOptions } from './proxmox-provider.ts';
 
-const TOKEN_ID = 'drowse@pve!proxy';
-const SECRET = '8f1c6c1e-2b3a-4c5d-9e8f-0a1b2c3d4e5f';
 
-async function setup(t: TestContext, over: Partial<ProxmoxProviderOptions> = {}) {
-  const d = new PveDouble({ nodes: ['pve1', 'pve2'], tokens: [{ id: TOKEN_ID, secret: SECRET }] });
-  await d.start();
-  t.after(() => d.stop());
-  const provider = new ProxmoxProvider({
-    name: 'pve', url: d.url, tokenId: TOKEN_ID, tokenSecret: SECRET, tls: { ca: d.certs.caFile, insecure: false },
-    timeoutMs: 2000, log: silentLogger(), lockPollMs: 100, ...over,
-  });
-  t.after(() => provider.close());
-  return { d, provider };
-}
 
-const ref = (vmid: number, location = 'pve1') => ({ provider: 'pve', id: String(vmid), location });
+const setup = (t: TestContext, over: Partial<ProxmoxProviderOptions> = {}) => pveProvider(t, { lockPollMs: 100, ...over });
+const ref = guestRef;
 
 describe('proxmox provider', () => {
   it('reads running, stopped and missing from PVE', async (t) => {

@@ -1,5 +1,6 @@
 import { sleep, systemClock, type Clock, type Logger } from '../../kernel/index.ts';
 import { isNotFound } from '../errors.ts';
+import { withDeadline } from '../deadline.ts';
 import type { Provider, StartProgress, StopOptions, StopReport, WorkloadRef, WorkloadState, WorkloadStatus } from '../provider.ts';
 import { isTransient, PveClient, PveHttpError, type PveClientOptions } from './client.ts';
 import { BUSY_LOCK, lockIn, pveError, pveText, toProviderError, type CallSite } from './errors.ts';
@@ -225,26 +226,12 @@ export class ProxmoxProvider implements Provider {
     return this.#run(site, timeoutMs, signal, (s) => fn({ site, vmid, signal: s, ...(progress ? { progress } : {}) }));
   }
 
-  async #run<T>(site: CallSite, timeoutMs: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    if (signal?.aborted) controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await fn(controller.signal);
-    } catch (err) {
-      const error = toProviderError(err, site, { timedOut, timeoutMs, aborted: signal?.aborted ?? false });
+  #run<T>(site: CallSite, timeoutMs: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(timeoutMs, signal, fn, (err, facts) => {
+      const error = toProviderError(err, site, facts);
       this.#log.debug({ op: site.op, workload: site.ref, err: error }, 'proxmox call failed');
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
+      return error;
+    });
   }
 
   async #current(op: Op, node: string): Promise<Current> {
