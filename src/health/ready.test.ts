@@ -39,6 +39,19 @@ test('the poll slows down by its factor and never beyond maxMs', async () => {
   assert.ok(capped.calls.length >= 15, `${capped.calls.length} tries`);
 });
 
+test('a refused connection is asked again at the first interval, without backing off; other failures back off', async () => {
+  const refusedProbe = Object.assign(async () => {
+    refusedProbe.calls.push(performance.now());
+    throw new ProbeError('tcp 127.0.0.1:1: connection refused', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+  }, { calls: [] as number[] });
+  await assert.rejects(waitUntilReady(refusedProbe, AbortSignal.timeout(300), { initialMs: 10, maxMs: 10_000, factor: 4 }));
+  // Backing off by 4 from 10 ms gives 10, 40, 160: about 4 tries. Not backing off: about 30.
+  assert.ok(refusedProbe.calls.length >= 12, `${refusedProbe.calls.length} tries`);
+  const slow = flaky(Infinity);
+  await assert.rejects(waitUntilReady(slow, AbortSignal.timeout(300), { initialMs: 10, maxMs: 10_000, factor: 4 }));
+  assert.ok(slow.calls.length <= 6, `${slow.calls.length} tries`);
+});
+
 test('the default poll starts at tens of milliseconds and backs off', async () => {
   const probe = flaky(Infinity);
   await assert.rejects(waitUntilReady(probe, AbortSignal.timeout(400)));

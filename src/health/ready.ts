@@ -33,8 +33,19 @@ export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: Po
     }
     if (signal.aborted) throw withCause(signal.reason, lastError);
     await sleep(interval, signal, nudges);
-    interval = Math.min(poll.maxMs, interval * poll.factor);
+    // A refused connect costs next to nothing and says only "not listening yet": ask again just as
+    // soon, so an app that starts listening at 2.0 s is seen then and not up to maxMs later. Any
+    // other failure (a slow answer, a 503) backs off.
+    interval = refused(lastError) ? poll.initialMs : Math.min(poll.maxMs, interval * poll.factor);
   }
+}
+
+/** True when the error (or one of its causes) is a refused TCP connection. */
+function refused(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  }
+  return false;
 }
 
 /** Waits `ms`, or less when the signal aborts or a `nudge` event says there is news (a health_status event). */
