@@ -47,6 +47,7 @@ test('a service inherits built-in defaults for every key it does not set', () =>
     // Docker's own default for docker stop: an app that ignores SIGTERM costs 10 s, not 30.
     stopTimeoutMs: 10_000,
     dependsOn: [],
+    releaseConcurrency: 8,
     loadingPage: true,
     wakeFilter: { deny: BUILTIN_WAKE_DENY.map((d) => d.toLowerCase()), allow: [] },
   });

@@ -292,6 +292,7 @@ export function resolve(file: ConfigFile, source: string): { config: DrowseConfi
       stopSignal: s.stop_signal ?? d.stop_signal,
       stopTimeoutMs: parseDuration(s.stop_timeout ?? d.stop_timeout),
       ...(s.start_endpoint === undefined ? {} : { startEndpoints: typeof s.start_endpoint === 'string' ? [s.start_endpoint] : [...new Set(s.start_endpoint)] }),
+      releaseConcurrency: s.release_concurrency ?? d.release_concurrency,
       loadingPage: s.loading_page ?? d.loading_page,
       wakeFilter: s.wake_filter === undefined ? defaultFilter : resolveWakeFilter(d.wake_filter, s.wake_filter),
     };

@@ -333,6 +333,9 @@ const service = z
       .union([startPath, z.array(startPath).min(1, 'list at least one path')], { error: 'expected a path or a list of paths' })
       .optional()
       .describe('Only these paths may wake the service; while it sleeps, other paths get 403. "/app/*" matches everything below /app/. Default: every path.'),
+    release_concurrency: count(1)
+      .optional()
+      .describe('Requests held through a wake that are sent to the app at once; each one it answers lets one more go (slow start). Default: defaults.release_concurrency.'),
     loading_page: flag()
       .optional()
       .describe('Browsers opening the sleeping service get a live loading page; false holds them like API clients. Default: defaults.loading_page.'),
@@ -410,6 +413,9 @@ export const configSchema = z
         stop_signal: stopSignal.default('SIGTERM').describe('Signal stop_method stop sends first (SIGKILL follows after stop_timeout); kill sends SIGKILL at once and pause sends none.'),
         // Docker's own default for `docker stop`: what users expect, and an app that ignores SIGTERM as PID 1 costs 10 s.
         stop_timeout: duration('With stop_method stop: wait this long after stop_signal before killing.', { max: '1h' }).default('10s'),
+        release_concurrency: count(1)
+          .default(8)
+          .describe('Requests held through a wake that are sent to the just-started app at once; each one it answers lets one more go, so the window doubles every round trip (like TCP slow start) and a herd never hits a fresh app in one burst.'),
         loading_page: flag()
           .default(true)
           .describe('Browsers opening a sleeping service get a live loading page; false holds them like API clients.'),

@@ -141,6 +141,8 @@ export interface ServiceConfig {
   readonly stopTimeoutMs: number;
   /** Paths that may wake the service ("/x/*" matches below /x/); absent: every path. */
   readonly startEndpoints?: readonly string[];
+  /** Held requests sent at once when the service becomes ready; each answer lets one more go. */
+  readonly releaseConcurrency: ConfigFile['defaults']['release_concurrency'];
   /** Page navigations to a service that is not ready get the loading page. */
   readonly loadingPage: ConfigFile['defaults']['loading_page'];
   /** User-Agent substrings (lower-cased) that may not wake the service, and those exempt from the deny list. */
@@ -218,7 +220,7 @@ type _DriftChecks = [
   Expect<Equal<keyof ConfigFile['providers'], keyof DrowseConfig['providers']>>,
   Expect<Equal<keyof DockerProviderFile, 'socket' | 'url' | 'tls' | 'labels' | 'network' | 'events' | 'poll_interval' | 'stats_interval' | 'disk_usage_interval'>>,
   Expect<Equal<keyof ProxmoxProviderFile, 'url' | 'token_id' | 'token_secret' | 'ca' | 'fingerprint' | 'tls_insecure' | 'timeout' | 'poll_interval' | 'wake_poll_interval'>>,
-  Expect<Equal<keyof ServiceFile, 'docker' | 'proxmox' | 'http' | 'tcp' | 'health' | 'depends_on' | 'idle_timeout' | 'wake_timeout' | 'stop_method' | 'stop_signal' | 'stop_timeout' | 'start_endpoint' | 'loading_page' | 'wake_filter'>>,
+  Expect<Equal<keyof ServiceFile, 'docker' | 'proxmox' | 'http' | 'tcp' | 'health' | 'depends_on' | 'idle_timeout' | 'wake_timeout' | 'stop_method' | 'stop_signal' | 'stop_timeout' | 'start_endpoint' | 'release_concurrency' | 'loading_page' | 'wake_filter'>>,
   // Every default is a service key it stands in for.
   Expect<Equal<Exclude<keyof ConfigFile['defaults'], keyof ServiceFile>, never>>,
   Expect<Equal<keyof HttpRouteFile, 'host' | 'target' | 'port'>>,

@@ -9,7 +9,7 @@ import { checksFor } from './checks.ts';
 
 const base: ServiceConfig = {
   name: 'app', workload: { provider: 'local', id: 'app' }, http: { hosts: ['app.lan'], target: 'http://127.0.0.1:1' },
-  dependsOn: [], idleTimeoutMs: 1, wakeTimeoutMs: 1, stopMethod: 'stop', stopSignal: 'SIGTERM', stopTimeoutMs: 1,
+  dependsOn: [], idleTimeoutMs: 1, wakeTimeoutMs: 1, stopMethod: 'stop', stopSignal: 'SIGTERM', stopTimeoutMs: 1, releaseConcurrency: 8,
   loadingPage: true, wakeFilter: { deny: [], allow: [] },
 };
 const health = (probe?: HealthConfig['probe'], timeoutMs = 1000): HealthConfig => ({

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { silentLogger } from '../kernel/index.ts';
 import { ServiceUpstream, type Service } from '../service/index.ts';
@@ -13,7 +14,7 @@ import type { Provider } from '../provider/index.ts';
 import { echoUpstream, FakeProxyService, FakeSite, sendHttp, sendRaw, waitFor, connectClient as connect } from '../../test/helpers/fakes/index.ts';
 import { buildEntrypoints, type EntrypointParts } from './entrypoints.ts';
 
-type Part = Pick<ServiceConfig, 'http' | 'tcp' | 'startEndpoints' | 'loadingPage' | 'wakeFilter'>;
+type Part = Pick<ServiceConfig, 'http' | 'tcp' | 'startEndpoints' | 'loadingPage' | 'wakeFilter'> & { releaseConcurrency?: number };
 
 /** A fake service carrying the parts of a service config buildEntrypoints reads. */
 function service(name: string, config: Partial<Part>): FakeProxyService & { config: Part } {
@@ -125,6 +126,43 @@ test('a request refused by a workload that stopped is resent after the new wake 
   const res = await sendHttp(port, { host: 'guest.test', path: '/again' });
   assert.deepEqual([res.status, res.body], [200, 'upstream GET /again']);
 });
+
+/** An upstream that answers after `ms` and records how many requests it had in hand as each arrived. */
+async function countingUpstream(t: { after(fn: () => unknown): void }, ms: number) {
+  let inFlight = 0;
+  const seen: number[] = [];
+  const server = http.createServer((_req, res) => {
+    seen.push(++inFlight);
+    setTimeout(() => {
+      inFlight--;
+      res.end('ok');
+    }, ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  return { port: (server.address() as net.AddressInfo).port, seen };
+}
+
+for (const [window, bound] of [[4, 40], [1000, Infinity]] as const) {
+  test(`60 requests held through a wake reach the app ${window === 4 ? 'a few at a time, growing as it answers' : 'all at once when release_concurrency allows it'}`, async (t) => {
+    const up = await countingUpstream(t, 40);
+    const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'], releaseConcurrency: window });
+    web.state = 'asleep';
+    const { port, http } = await build(t, [web]);
+    const herd = Array.from({ length: 60 }, (_, i) => sendHttp(port, { host: 'web.test', path: `/${i}` }));
+    await waitFor(() => http.held('web') === 60, { timeoutMs: 5000, message: 'all 60 held' });
+    web.becomeReady();
+    const answers = await Promise.all(herd);
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [200], 'every one served');
+    const most = Math.max(...up.seen);
+    if (window === 4) {
+      assert.equal(Math.max(...up.seen.slice(0, 4)), 4, 'the first four together');
+      assert.ok(most <= bound, `never a burst: at most ${most} at once`);
+    } else {
+      assert.equal(most, 60, 'no limit: one burst');
+    }
+  });
+}
 
 test('a route holds requests for its service\'s wake budget', async (t) => {
   const up = await echoUpstream(t);

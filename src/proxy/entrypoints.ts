@@ -56,8 +56,8 @@ export function httpRoutes(services: readonly Service[], budgetMs: (service: str
   return services.flatMap((s) => {
     const http = s.config.http;
     if (!http) return [];
-    const { loadingPage, startEndpoints, wakeFilter } = s.config;
-    const route = { hosts: http.hosts, service: s, wakeTimeoutMs: budgetMs(s.name), loadingPage, policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) } };
+    const { loadingPage, startEndpoints, wakeFilter, releaseConcurrency } = s.config;
+    const route = { hosts: http.hosts, service: s, wakeTimeoutMs: budgetMs(s.name), releaseConcurrency, loadingPage, policy: { wakeFilter, ...(startEndpoints ? { startEndpoints } : {}) } };
     // A learned address is read at each request (it changes per wake); a fixed one is parsed once.
     if (s.upstream.derived) return [Object.defineProperty(route, 'target', { get: () => s.upstream.httpTarget(), enumerable: true }) as typeof route & { readonly target: URL }];
     return [{ ...route, target: s.upstream.httpTarget() }];

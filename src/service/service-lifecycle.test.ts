@@ -55,7 +55,7 @@ class RecordingProvider implements Provider {
 
 const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
   name: 'app', workload: { provider: 'fake', id: 'app' }, idleTimeoutMs: 60_000, wakeTimeoutMs: 10_000, stopMethod: 'stop', stopSignal: 'SIGTERM', stopTimeoutMs: 5_000,
-  loadingPage: true, wakeFilter: { deny: [], allow: [] }, dependsOn: [], ...over,
+  loadingPage: true, releaseConcurrency: 8, wakeFilter: { deny: [], allow: [] }, dependsOn: [], ...over,
 });
 
 interface SetupOptions {

@@ -66,6 +66,7 @@ const config = (over: Partial<ServiceConfig> = {}): ServiceConfig => ({
   stopSignal: 'SIGTERM',
   stopTimeoutMs: 5_000,
   loadingPage: true,
+  releaseConcurrency: 8,
   wakeFilter: { deny: [], allow: [] },
   dependsOn: [],
   ...over,

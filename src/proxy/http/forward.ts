@@ -24,6 +24,8 @@ export interface ForwardTarget {
    * no body: nothing reached the app, so the entrypoint may hold the request and send it again.
    */
   readonly onRefused?: () => void;
+  /** Called when the upstream answered (response headers, or the upgrade): a held request's release place is freed. */
+  readonly onAnswered?: (answered?: boolean) => void;
 }
 
 /**
@@ -61,13 +63,17 @@ export class Forwarder {
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
       // The upstream answered, so this request did not loop back: its mark is spent.
       this.marks.spend(req.headers[LOOP_HEADER]);
+      targetOf.get(req)?.onAnswered?.();
       // An upstream that closes before the body is complete must close the client too, or it waits forever.
       proxyRes.once('close', () => {
         if (!proxyRes.complete) res.destroy();
       });
     });
     this.proxy.on('proxyReqWs', (proxyReq, req) => {
-      const spend = () => this.marks.spend(req.headers[LOOP_HEADER]);
+      const spend = () => {
+        this.marks.spend(req.headers[LOOP_HEADER]);
+        targetOf.get(req)?.onAnswered?.();
+      };
       proxyReq.once('upgrade', spend);
       proxyReq.once('response', spend);
     });

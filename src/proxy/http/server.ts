@@ -14,6 +14,10 @@ import { capConnections, defaultMaxConnections } from './connections.ts';
 import { BadRequestError, LoopDetectedError, MethodNotAllowedError, NoRouteError, NotAStartEndpointError, NotFoundError, OverLimitError, ShuttingDownError, UpstreamError, WakeDeniedError } from './errors.ts';
 import { deniedBy, pathMayWake, type WakePolicy } from './gate.ts';
 import { readTarget, reservedName, type RequestTarget } from './target.ts';
+import { ReleaseGate } from './release.ts';
+
+/** Held requests sent at once after a wake unless the route says: a few, as TCP's initial window is. */
+const DEFAULT_RELEASE_CONCURRENCY = 8;
 
 /** What the entrypoint needs from a service; the service watcher satisfies it. */
 export interface HttpService {
@@ -44,6 +48,8 @@ export interface HttpRoute {
   readonly service: HttpService;
   readonly target: URL;
   readonly wakeTimeoutMs: number;
+  /** Held requests sent at once when the service becomes ready (slow start from there); 8 unless told. */
+  readonly releaseConcurrency?: number;
   /** Browsers opening the service while it is not ready get the loading page. */
   readonly loadingPage: boolean;
   readonly policy: WakePolicy;
@@ -112,6 +118,8 @@ export class HttpEntrypoint {
   private readonly forwarder: Forwarder;
   private server: http.Server | undefined;
   private readonly heldBy = new Map<string, number>();
+  /** Per service, the release of requests held through its last wake, while any is still going out. */
+  private readonly releases = new Map<string, ReleaseGate>();
   private readonly limits: HttpLimits;
   private openConnections: () => number = () => 0;
   /** Aborted when stop()'s grace period runs out: requests still held are answered 503 then. */
@@ -238,11 +246,13 @@ export class HttpEntrypoint {
       const release = denied === undefined ? service.acquire() : noop;
       res.once('close', release);
       countTraffic(req.socket, 'close', res, service);
+      let answered: ((answered?: boolean) => void) | undefined;
       if (service.state !== 'ready') {
-        await this.hold(route, (abort) => res.once('close', abort));
+        answered = await this.hold(route, (abort) => res.once('close', abort));
+        res.once('close', () => answered?.(false));
         if (res.destroyed) return;
       }
-      const to = { service: service.name, target: route.target, path: target.forward };
+      const to = { service: service.name, target: route.target, path: target.forward, ...(answered ? { onAnswered: answered } : {}) };
       this.forwarder.web(req, res, { ...to, onRefused: () => void this.recover(route, req, res, to) });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
@@ -257,10 +267,12 @@ export class HttpEntrypoint {
   private async recover(route: HttpRoute, req: IncomingMessage, res: ServerResponse, to: ForwardTarget): Promise<void> {
     try {
       if (await route.service.confirmRunning()) throw new UpstreamError(route.service.name, { cause: Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }) });
-      await this.hold(route, (abort) => res.once('close', abort));
+      to.onAnswered?.(false);
+      const answered = await this.hold(route, (abort) => res.once('close', abort));
+      res.once('close', () => answered(false));
       if (res.destroyed) return;
       // Read again after the new wake: a workload whose address is learned per wake may have another one now.
-      this.forwarder.resend(req, res, { ...to, target: route.target });
+      this.forwarder.resend(req, res, { ...to, target: route.target, onAnswered: answered });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }
@@ -283,11 +295,13 @@ export class HttpEntrypoint {
       const release = denied === undefined ? service.acquire() : noop;
       socket.once('close', release);
       if (req.socket === socket) countTraffic(req.socket, 'close', socket, service);
+      let answered: ((answered?: boolean) => void) | undefined;
       if (service.state !== 'ready') {
-        await this.hold(route, (abort) => socket.once('close', abort));
+        answered = await this.hold(route, (abort) => socket.once('close', abort));
+        socket.once('close', () => answered?.(false));
         if (socket.destroyed) return;
       }
-      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target, path: target.forward });
+      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target, path: target.forward, ...(answered ? { onAnswered: answered } : {}) });
     } catch (err) {
       answerUpgradeError(socket, err);
     }
@@ -335,7 +349,12 @@ export class HttpEntrypoint {
   }
 
   /** Waits for the service, bounded by wake_timeout for this request and by the client staying connected. */
-  private async hold(route: HttpRoute, onClientGone: (abort: () => void) => void): Promise<void> {
+  /**
+   * Holds a request until its service is ready, then until the service's release lets it go (a few
+   * at a time after a wake); returns what to call once the app answered it. Both waits together are
+   * bounded by wake_timeout.
+   */
+  private async hold(route: HttpRoute, onClientGone: (abort: () => void) => void): Promise<(answered?: boolean) => void> {
     const ac = new AbortController();
     const timeout = new HeldTooLongError(route.service.name, formatDuration(route.wakeTimeoutMs));
     const timer = setTimeout(() => ac.abort(timeout), route.wakeTimeoutMs);
@@ -347,11 +366,25 @@ export class HttpEntrypoint {
     this.heldBy.set(name, this.held(name) + 1);
     try {
       await route.service.whenReady(ac.signal);
+      return await this.release(route).enter(ac.signal);
     } finally {
       clearTimeout(timer);
       this.shutdown.signal.removeEventListener('abort', onShutdown);
       this.heldBy.set(name, this.held(name) - 1);
     }
+  }
+
+  /** The service's current release, or a fresh one: each wake's herd starts from the initial window. */
+  private release(route: HttpRoute): ReleaseGate {
+    const name = route.service.name;
+    let gate = this.releases.get(name);
+    if (!gate) {
+      const fresh = new ReleaseGate(route.releaseConcurrency ?? DEFAULT_RELEASE_CONCURRENCY, () => {
+        if (this.releases.get(name) === fresh) this.releases.delete(name);
+      });
+      this.releases.set(name, (gate = fresh));
+    }
+    return gate;
   }
 
   /** Routes under /__drowse/ belong to drowse: never forwarded, never activity, never a wake. */
