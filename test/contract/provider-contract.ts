@@ -103,13 +103,14 @@ const cases: [name: string, run: Case][] = [
     if (h.signals) assert.equal(status.exitCode, 137, 'killed (128+9)');
   }],
 
-  ['stop delivers the signal it is given, not only the default one', async (h, t) => {
-    if (!h.signals) return t.skip('this backend does not deliver signals');
+  ['stop delivers the signal it is given, not only the default one (a backend without signals still stops)', async (h, t) => {
     const ref = await h.workload(t);
     await h.provider.start(ref);
     await h.ready(ref);
     await h.provider.stop(ref, { signal: 'SIGINT', timeoutMs: 10_000 });
-    assert.deepEqual(await h.provider.status(ref), { state: 'stopped', exitCode: 130 });
+    // A Proxmox guest is shut down its own way: whatever signal is named, the stop must still end it.
+    if (h.signals) assert.deepEqual(await h.provider.status(ref), { state: 'stopped', exitCode: 130 });
+    else assert.equal((await h.provider.status(ref)).state, 'stopped');
   }],
 
   ['stopping a stopped workload succeeds', async (h, t) => {
