@@ -40,7 +40,7 @@ export function drowseYaml(port: number, controlSocket: string, services: readon
 }
 
 /** Starts drowse and waits for its entrypoint; `gc` adds --expose-gc and a SIGUSR2 → gc() hook. */
-export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number } = {}): Promise<RunningDrowse> {
+export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDrowse> {
   const port = await freePort();
   const controlSocket = path.join(dir, `control-${port}.sock`);
   const configFile = path.join(dir, `drowse-${port}.yaml`);
@@ -53,6 +53,7 @@ export async function startDrowse(dir: string, services: readonly BenchService[]
     args: [...flags, path.join(REPO_ROOT, 'src', 'main.ts'), 'serve', '-c', configFile],
     port,
     cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
     timeoutMs: opts.timeoutMs ?? 60_000,
   });
   return { ...s, port, controlSocket, configFile };
