@@ -8,7 +8,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/helpers/ports.ts';
+import { freePort } from './lib/index.ts';
 import { parseArgs } from './lib/args.ts';
 import { runClient, type BurstResult } from './lib/client.ts';
 import { createContainer, dockerAvailable, kill, removeOurs, startsSince } from './lib/docker.ts';

@@ -9,7 +9,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/helpers/ports.ts';
+import { freePort } from './lib/index.ts';
 import { parseArgs } from './lib/args.ts';
 import { runClient, type CountResult } from './lib/client.ts';
 import { createContainer, dockerAvailable, removeOurs } from './lib/docker.ts';

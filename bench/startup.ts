@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/helpers/ports.ts';
+import { freePort } from './lib/index.ts';
 import { parseArgs } from './lib/args.ts';
 import { createContainer, createMany, dockerAvailable, removeOurs } from './lib/docker.ts';
 import { startDrowse, type BenchService } from './lib/drowse.ts';

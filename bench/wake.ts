@@ -10,7 +10,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../test/helpers/ports.ts';
+import { freePort } from './lib/index.ts';
 import { parseArgs } from './lib/args.ts';
 import { createContainer, docker, dockerAvailable, removeOurs } from './lib/docker.ts';
 import { control, get, startDrowse, waitState, type RunningDrowse } from './lib/drowse.ts';

@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { dockerAvailable, testDocker } from '../../test/helpers/docker.ts';
-import { ensureTestImage } from '../../test/helpers/images.ts';
+import { dockerAvailable, ensureTestImage, testDocker } from '../../test/helpers/index.ts';
 
 export const BENCH_LABEL = 'drowse-bench.run';
 const RUN = `${process.pid}-${Date.now()}`;

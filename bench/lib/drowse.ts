@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '../../test/helpers/ports.ts';
+import { freePort } from '../../test/helpers/index.ts';
 import { PROXY_CPU, startPinned, type Started } from './proc.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '../../test/helpers/ports.ts';
+import { freePort } from '../../test/helpers/index.ts';
 import { LOAD_CPU, PROXY_CPU, startPinned, type Started } from './proc.ts';
 import type { Available } from './tools.ts';
 
