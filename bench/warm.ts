@@ -79,7 +79,7 @@ async function main(): Promise<void> {
         String(samples.reduce((n, x) => n + x.errors, 0)),
       ];
     });
-    const commands = [...servers.map((s) => s.command), ...[...results.values()].flat().slice(0, cells.length).map((x) => x.command)];
+    const commands = [...servers.map((s) => s.command), ...cells.map((c) => results.get(c)?.[0]?.command ?? '')];
     await writeResults(args.out, {
       name: 'warm',
       machine: await machine(tools),
