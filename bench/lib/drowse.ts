@@ -1,0 +1,105 @@
+/**
+ * drowse under test: the real daemon from this checkout (`node src/main.ts serve -c <yaml>`),
+ * pinned to core 0, with a config generated into a temp dir.
+ */
+import { request } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort } from '../../test/helpers/index.ts';
+import { PROXY_CPU, startPinned, type Started } from './proc.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface BenchService {
+  readonly name: string;
+  readonly container: string;
+  readonly host: string;
+  readonly target: string;
+}
+
+export interface RunningDrowse extends Started {
+  readonly port: number;
+  readonly controlSocket: string;
+  readonly configFile: string;
+}
+
+export function drowseYaml(port: number, controlSocket: string, services: readonly BenchService[]): string {
+  const lines = [
+    `entrypoints: { http: "127.0.0.1:${port}" }`,
+    `control: { socket: ${JSON.stringify(controlSocket)} }`,
+    'log: { level: warn }',
+    'providers: { docker: { local: { socket: /var/run/docker.sock } } }',
+    // kill: the busybox workloads run as PID 1 and ignore SIGTERM; a stop would wait out stop_timeout.
+    'defaults: { idle_timeout: 1h, stop_method: kill }',
+    'services:',
+  ];
+  for (const s of services) {
+    lines.push(`  ${s.name}:`, `    docker: { container: ${s.container} }`, `    http: { host: ${s.host}, target: "${s.target}" }`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Starts drowse and waits for its entrypoint; `gc` adds --expose-gc and a SIGUSR2 → gc() hook. */
+export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDrowse> {
+  const port = await freePort();
+  const controlSocket = path.join(dir, `control-${port}.sock`);
+  const configFile = path.join(dir, `drowse-${port}.yaml`);
+  await writeFile(configFile, drowseYaml(port, controlSocket, services));
+  const flags = opts.gc ? ['--expose-gc', '--import', path.join(import.meta.dirname, 'gc-on-signal.ts')] : [];
+  const s = await startPinned({
+    name: 'drowse',
+    cpu: PROXY_CPU,
+    cmd: process.execPath,
+    args: [...flags, path.join(REPO_ROOT, 'src', 'main.ts'), 'serve', '-c', configFile],
+    port,
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  });
+  return { ...s, port, controlSocket, configFile };
+}
+
+/** GET path on drowse with Host: host; the status and body. */
+export function get(port: number, host: string, urlPath: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: urlPath, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The service's public state (/__drowse/status). */
+export async function state(d: RunningDrowse, host: string): Promise<string> {
+  const r = await get(d.port, host, '/__drowse/status');
+  return (JSON.parse(r.body) as { state?: string }).state ?? `?${r.status}`;
+}
+
+/** Polls the state every 10 ms until it is one of `want` (bounded). */
+export async function waitState(d: RunningDrowse, host: string, want: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await state(d, host).catch((e: unknown) => String(e));
+    if (want.includes(last)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`drowse: ${host} stayed "${last}", wanted ${want.join('|')} within ${timeoutMs} ms`);
+}
+
+/** POST /services/NAME/sleep (or wake) on the control socket. */
+export function control(d: RunningDrowse, name: string, action: 'sleep' | 'wake'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: d.controlSocket, method: 'POST', path: `/services/${name}/${action}`, timeout: 30_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error(`control ${action} ${name} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}

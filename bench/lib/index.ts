@@ -1,0 +1,3 @@
+// What the benchmark scripts and the smoke test use from outside this folder.
+export { freePort } from '../../test/helpers/index.ts';
+export { which, ensureTools, TOOLS, type Tool, type Available } from './tools.ts';

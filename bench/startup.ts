@@ -1,0 +1,87 @@
+/**
+ * Start-up and idle cost: spawn → port accepting for drowse with 1 service and with 1,000 (real,
+ * stopped containers created by the benchmark), nginx and Caddy for reference, alternated; RSS
+ * after a settle period, and idle CPU over a window from /proc/PID/stat.
+ *
+ *   npm run bench:startup   (node bench/startup.ts [--runs N] [--services N] [--idle S] [--smoke])
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './lib/index.ts';
+import { parseArgs } from './lib/args.ts';
+import { createContainer, createMany, dockerAvailable, removeOurs } from './lib/docker.ts';
+import { startDrowse, type BenchService } from './lib/drowse.ts';
+import { idleCpuPercent, memory } from './lib/proc.ts';
+import { machine, writeResults } from './lib/results.ts';
+import { startPeer, type PeerName, type Server } from './lib/servers.ts';
+import { alternate, fmt, summarize } from './lib/stats.ts';
+import { ensureTools } from './lib/tools.ts';
+
+interface Sample {
+  readonly readyMs: number;
+  readonly rssMB: number;
+  readonly idleCpu?: number;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), { runs: 5, durationS: 10 });
+  const many = args.count('services', 1000, 10);
+  const idleS = args.count('idle', 10, 1);
+  const settleMs = args.smoke ? 300 : 2000;
+  const tools = await ensureTools();
+  if (!(await dockerAvailable())) throw new Error('startup needs a Docker engine (drowse reads its services\' containers at start)');
+  const dir = await mkdtemp(path.join(tmpdir(), 'drowse-bench-startup-'));
+  const commands = new Set<string>();
+  try {
+    // Nothing listens on the target: no service is woken here, so none is ever proxied to.
+    const target = `http://127.0.0.1:${await freePort()}`;
+    const one: BenchService[] = [{ name: 'one', container: await createContainer({ name: 'startup', cmd: ['sleep', '86400'], start: false }), host: 'one.lan', target }];
+    const t0 = performance.now();
+    const names = await createMany('startup-many', many);
+    const createS = (performance.now() - t0) / 1000;
+    const manyServices = names.map((container, i) => ({ name: `s${i}`, container, host: `s${i}.lan`, target }));
+
+    const subjects = ['drowse (1 service)', `drowse (${many} services)`, ...(['nginx', 'caddy'] as PeerName[]).filter((p) => tools[p])];
+    const results = await alternate(args.runs, subjects, async (subject, round): Promise<Sample> => {
+      let s: Server;
+      if (subject.startsWith('drowse')) s = await startDrowse(dir, subject.includes('(1 ') ? one : manyServices);
+      else {
+        const peer = await startPeer(subject as PeerName, tools, path.join(dir, `${subject}-${round}`), 9);
+        if (!peer) throw new Error(`${subject} missing`);
+        s = peer;
+      }
+      commands.add(s.command.replace(/-\d+\.yaml/, '-<port>.yaml').replace(/-\d+\//g, '-<round>/'));
+      try {
+        await new Promise((r) => setTimeout(r, settleMs));
+        const rssMB = (await memory(s.pid)).rssMB;
+        // Idle CPU once per subject (the window is long); the first round.
+        const idleCpu = round === 0 ? await idleCpuPercent(s.pid, idleS) : undefined;
+        return { readyMs: s.readyMs, rssMB, ...(idleCpu === undefined ? {} : { idleCpu }) };
+      } finally {
+        await s.stop();
+      }
+    });
+
+    const rows = subjects.map((name) => {
+      const xs = results.get(name) ?? [];
+      const cpu = xs.find((x) => x.idleCpu !== undefined)?.idleCpu;
+      return [name, fmt(summarize(xs.map((x) => x.readyMs)), 0, ' ms'), fmt(summarize(xs.map((x) => x.rssMB)), 0, ' MB'), cpu === undefined ? '—' : `${cpu.toFixed(2)} %`];
+    });
+    await writeResults(args.out, {
+      name: 'startup',
+      machine: await machine(tools),
+      note: args.note,
+      smoke: args.smoke,
+      method: `Spawn (pinned to core 0) → 127.0.0.1 port accepting a TCP connection, polled every 2 ms; ${args.runs} alternated rounds, medians with min–max. RSS: VmRSS of the process tree ${settleMs} ms after listening. Idle CPU: (utime+stime) from /proc/PID/stat over ${idleS} s in the first round, as % of one core. The ${many} services are real stopped containers created by the benchmark (${createS.toFixed(1)} s to create).`,
+      commands: [...commands],
+      tables: [{ title: 'Start-up and idle', headers: ['subject', 'start → listening', 'RSS idle', 'idle CPU'], rows }],
+      data: { services: many, idleS, settleMs, createS, results: Object.fromEntries(results) },
+    });
+  } finally {
+    await removeOurs();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await main();
