@@ -6,7 +6,7 @@ export { Supervisor, type LoopView, type LoopSource, type AnyLoopStatus, type Of
 export { Redactor, REDACTED, MIN_SECRET_LENGTH } from './redact.ts';
 export { WarnLimiter } from './limiter.ts';
 export { errorMessage } from './errors.ts';
-export { listening, ListenError, type ListenSite } from './listen.ts';
+export { listening, ListenError, LISTEN_BACKLOG, type ListenSite } from './listen.ts';
 export { FileWatcher, type FileWatcherOptions } from './file-watch.ts';
 export { EventLogWriter, type EventLogWriterOptions, type EventLogStatus } from './event-log.ts';
 export { createNotifier, notifySettings, monotonicUsec, Notifier, type NotifierOptions, type NotifySettings, type DatagramSend } from './notify.ts';

@@ -57,3 +57,11 @@ export async function listening(server: Server, site?: ListenSite): Promise<void
 function isBindError(err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && (err as NodeJS.ErrnoException).syscall === 'listen';
 }
+
+/**
+ * The accept queue drowse asks of the kernel for its listeners (it is capped at net.core.somaxconn,
+ * 4096 on current kernels). Node's default of 511 overflows when a herd of a thousand clients
+ * connects at once: the dropped SYNs are retried by the clients after 1, 3, 7, 15 s, which is where
+ * a herd's p99 went.
+ */
+export const LISTEN_BACKLOG = 4096;

@@ -164,6 +164,23 @@ for (const [window, bound] of [[4, 40], [1000, Infinity]] as const) {
   });
 }
 
+test('a burst of connections past Node\'s default accept queue (511) waits in the kernel instead of being dropped, on http and tcp', async (t) => {
+  const db = service('db', { tcp: { listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: 1 }, maxHeld: 10, openKeepsAwake: false } });
+  const web = service('web', { http: { hosts: ['web.test'], target: 'http://127.0.0.1:1' } as ServiceConfig['http'] });
+  const { port, tcp } = await build(t, [web, db]);
+  for (const to of [port, tcp.get('db')?.address().port ?? 0]) {
+    let connected = 0;
+    const sockets = Array.from({ length: 700 }, () => net.connect(to, '127.0.0.1').on('connect', () => connected++).on('error', () => undefined));
+    t.after(() => sockets.forEach((s) => s.destroy()));
+    await new Promise((r) => setImmediate(r));
+    // drowse is busy for a moment and accepts nothing: only the kernel's queue holds the handshakes.
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+    await waitFor(() => connected === 700, { timeoutMs: 500, message: `all 700 connected to ${to} before a dropped SYN's first retry (1 s)` });
+    sockets.forEach((s) => s.destroy());
+  }
+});
+
 test('a route holds requests for its service\'s wake budget', async (t) => {
   const up = await echoUpstream(t);
   const web = service('web', { http: { hosts: ['web.test'], target: `http://127.0.0.1:${up.port}` } as ServiceConfig['http'] });

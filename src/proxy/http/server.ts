@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HeldTooLongError, type ServiceState } from '../../service/index.ts';
-import { formatDuration, WarnLimiter, type Logger, listening } from '../../kernel/index.ts';
+import { formatDuration, LISTEN_BACKLOG, WarnLimiter, type Logger, listening } from '../../kernel/index.ts';
 import { isPageNavigation } from '../../loading/index.ts';
 import { Router } from './router.ts';
 import { Forwarder, type ForwardTarget } from './forward.ts';
@@ -191,7 +191,7 @@ export class HttpEntrypoint {
       else socket.destroy();
     });
     this.server = server;
-    server.listen({ host: this.opts.host || undefined, port: this.opts.port });
+    server.listen({ host: this.opts.host || undefined, port: this.opts.port, backlog: LISTEN_BACKLOG });
     await listening(server, { key: this.opts.configKey ?? 'entrypoints.http', host: this.opts.host, port: this.opts.port });
     this.log.info({ address: this.address() }, 'http entrypoint listening');
   }

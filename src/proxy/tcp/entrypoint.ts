@@ -5,7 +5,7 @@
  * wake_timeout, or when the wake fails, the connection is closed.
  */
 import net from 'node:net';
-import { formatDuration, listening, WarnLimiter, type Logger } from '../../kernel/index.ts';
+import { formatDuration, LISTEN_BACKLOG, listening, WarnLimiter, type Logger } from '../../kernel/index.ts';
 import { HeldTooLongError, type ServiceState } from '../../service/index.ts';
 import { ClientGoneError, TargetRefusedError } from './errors.ts';
 import { defaultMaxConnections } from '../http/index.ts';
@@ -84,7 +84,7 @@ export class TcpEntrypoint {
     const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
     server.on('connection', (socket) => void this.onConnection(socket));
     this.server = server;
-    server.listen({ host: this.opts.listen.host || undefined, port: this.opts.listen.port });
+    server.listen({ host: this.opts.listen.host || undefined, port: this.opts.listen.port, backlog: LISTEN_BACKLOG });
     await listening(server, { key: `services.${this.opts.service.name}.tcp.listen`, ...this.opts.listen });
     // Only once bound: a bind failure is the start's error to report, not a second log line.
     server.on('error', (err) => this.log.error({ err }, 'tcp entrypoint error'));
