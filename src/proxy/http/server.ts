@@ -252,7 +252,7 @@ export class HttpEntrypoint {
         res.once('close', () => answered?.(false));
         if (res.destroyed) return;
       }
-      const to = { service: service.name, target: route.target, path: target.forward, ...(answered ? { onAnswered: answered } : {}) };
+      const to: ForwardTarget = { service: service.name, target: route.target, path: target.forward, onAnswered: answered };
       this.forwarder.web(req, res, { ...to, onRefused: () => void this.recover(route, req, res, to) });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
@@ -301,7 +301,7 @@ export class HttpEntrypoint {
         socket.once('close', () => answered?.(false));
         if (socket.destroyed) return;
       }
-      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target, path: target.forward, ...(answered ? { onAnswered: answered } : {}) });
+      this.forwarder.upgrade(req, socket, head, { service: service.name, target: route.target, path: target.forward, onAnswered: answered });
     } catch (err) {
       answerUpgradeError(socket, err);
     }
