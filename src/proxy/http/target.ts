@@ -21,6 +21,12 @@ export type RequestTarget =
   | { readonly kind: 'asterisk' };
 
 const RESERVED_PREFIX = '/__drowse/';
+/**
+ * What any reading could change: a percent sign (decoding), a backslash or ";" (the loose one), a
+ * dot segment or an empty one ("/." and "//"). A path with none of them reads as itself, the way
+ * nearly every request's does, so the warm path skips building both readings.
+ */
+const READS_DIFFERENTLY = /[%\\;]|\/\.|\/\//;
 const ABSOLUTE = /^https?:\/\/([^/?#]*)/i;
 
 /**
@@ -48,6 +54,7 @@ export function readTarget(url: string | undefined, method: string | undefined, 
   if (forward.includes('#')) throw new BadRequestError('http entrypoint: the request target has a fragment');
   const q = forward.indexOf('?');
   const path = q < 0 ? forward : forward.slice(0, q);
+  if (!READS_DIFFERENTLY.test(path)) return { kind: 'path', forward, readings: [path] };
   const strict = strictReading(path);
   const loose = looseReading(path);
   return { kind: 'path', forward, readings: loose === strict ? [strict] : [strict, loose] };
