@@ -34,8 +34,10 @@ export interface ForwardTarget {
  * until sockets run out; with the mark the second pass is answered 508 at once.
  */
 const LOOP_HEADER = 'x-drowse-loop';
-const forwardedHeaders = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', LOOP_HEADER];
-const targetOf = new WeakMap<IncomingMessage, ForwardTarget>();
+/** A request's target, on the request itself (a WeakMap entry per request would cost every GC). */
+const TARGET = Symbol('drowse.target');
+type Targeted = IncomingMessage & { [TARGET]?: ForwardTarget };
+const targetOf = (req: IncomingMessage): ForwardTarget | undefined => (req as Targeted)[TARGET];
 
 /** Proxies requests and upgrades to ready upstreams. */
 export class Forwarder {
@@ -48,7 +50,7 @@ export class Forwarder {
   constructor(log: Logger) {
     this.log = log;
     this.proxy.on('error', (err, req, resOrSocket) => {
-      const t = targetOf.get(req);
+      const t = targetOf(req);
       if (t?.onRefused && resOrSocket instanceof http.ServerResponse && !resOrSocket.headersSent && refusedBeforeSending(err, req)) {
         t.onRefused();
         return;
@@ -63,7 +65,7 @@ export class Forwarder {
     this.proxy.on('proxyRes', (proxyRes, req, res) => {
       // The upstream answered, so this request did not loop back: its mark is spent.
       this.marks.spend(req.headers[LOOP_HEADER]);
-      targetOf.get(req)?.onAnswered?.();
+      targetOf(req)?.onAnswered?.();
       // An upstream that closes before the body is complete must close the client too, or it waits forever.
       proxyRes.once('close', () => {
         if (!proxyRes.complete) res.destroy();
@@ -72,7 +74,7 @@ export class Forwarder {
     this.proxy.on('proxyReqWs', (proxyReq, req) => {
       const spend = () => {
         this.marks.spend(req.headers[LOOP_HEADER]);
-        targetOf.get(req)?.onAnswered?.();
+        targetOf(req)?.onAnswered?.();
       };
       proxyReq.once('upgrade', spend);
       proxyReq.once('response', spend);
@@ -112,7 +114,7 @@ export class Forwarder {
     const mark = this.marks.issue();
     req.headers[LOOP_HEADER] = mark;
     client.once('close', () => this.marks.spend(mark));
-    targetOf.set(req, to);
+    (req as Targeted)[TARGET] = to;
   }
 }
 
@@ -137,14 +139,21 @@ function refusedBeforeSending(err: Error, req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
+/**
+ * X-Forwarded-* as Traefik sets them, the client's own replaced. Assigning over a header the client
+ * sent replaces it; `delete` is kept for the two that may have no value of ours, since deleting a
+ * property turns the headers object into a slow dictionary for the rest of the request.
+ */
 function setForwarded(req: IncomingMessage): void {
-  for (const h of forwardedHeaders) delete req.headers[h];
+  const headers = req.headers;
   const client = req.socket.remoteAddress ?? '';
-  req.headers['x-forwarded-for'] = client;
-  req.headers['x-real-ip'] = client;
-  req.headers['x-forwarded-proto'] = 'http';
-  if (req.headers.host) req.headers['x-forwarded-host'] = req.headers.host;
-  if (req.socket.localPort) req.headers['x-forwarded-port'] = String(req.socket.localPort);
+  headers['x-forwarded-for'] = client;
+  headers['x-real-ip'] = client;
+  headers['x-forwarded-proto'] = 'http';
+  if (headers.host) headers['x-forwarded-host'] = headers.host;
+  else if (headers['x-forwarded-host'] !== undefined) delete headers['x-forwarded-host'];
+  if (req.socket.localPort) headers['x-forwarded-port'] = String(req.socket.localPort);
+  else if (headers['x-forwarded-port'] !== undefined) delete headers['x-forwarded-port'];
 }
 
 function errorCode(err: Error): string {

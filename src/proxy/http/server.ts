@@ -89,20 +89,25 @@ const RESERVED = '/__drowse/';
 const WAKES_ON_REQUEST: ReadonlySet<ServiceState> = new Set<ServiceState>(['asleep', 'error', 'stopping', 'unknown']);
 const noop = () => undefined;
 
-/** What a client connection had moved when its last request ended: the next request's bytes start there. */
-const counted = new WeakMap<object, { read: number; written: number }>();
+/**
+ * What a client connection had moved when its last request ended: the next request's bytes start
+ * there. Kept on the socket itself rather than in a WeakMap keyed by it: a weak entry per request
+ * is extra work for every garbage collection on the warm path.
+ */
+const COUNTED = Symbol('drowse.counted');
+type Counted = { bytesRead: number; bytesWritten: number; [COUNTED]?: { read: number; written: number } };
 
 /**
  * Counts a request's bytes on its client connection when `ender` closes: everything the connection
  * moved since the request before it ended, headers included. A keep-alive connection's requests
  * follow one another, so each byte is counted once, for the service its request went to.
  */
-function countTraffic(socket: { bytesRead: number; bytesWritten: number }, event: 'close', ender: { once(event: 'close', fn: () => void): unknown }, service: HttpService): void {
+function countTraffic(socket: Counted, event: 'close', ender: { once(event: 'close', fn: () => void): unknown }, service: HttpService): void {
   if (!service.countBytes) return;
-  const from = counted.get(socket) ?? { read: 0, written: 0 };
+  const from = socket[COUNTED] ?? { read: 0, written: 0 };
   ender.once(event, () => {
     const now = { read: socket.bytesRead, written: socket.bytesWritten };
-    counted.set(socket, now);
+    socket[COUNTED] = now;
     service.countBytes?.(Math.max(0, now.read - from.read), Math.max(0, now.written - from.written));
   });
 }
@@ -252,8 +257,8 @@ export class HttpEntrypoint {
         res.once('close', () => answered?.(false));
         if (res.destroyed) return;
       }
-      const to: ForwardTarget = { service: service.name, target: route.target, path: target.forward, onAnswered: answered };
-      this.forwarder.web(req, res, { ...to, onRefused: () => void this.recover(route, req, res, to) });
+      const to: ForwardTarget = { service: service.name, target: route.target, path: target.forward, onAnswered: answered, onRefused: () => void this.recover(route, req, res, to) };
+      this.forwarder.web(req, res, to);
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }
@@ -272,7 +277,8 @@ export class HttpEntrypoint {
       res.once('close', () => answered(false));
       if (res.destroyed) return;
       // Read again after the new wake: a workload whose address is learned per wake may have another one now.
-      this.forwarder.resend(req, res, { ...to, target: route.target, onAnswered: answered });
+      // Without onRefused: a second refusal is the app's own answer.
+      this.forwarder.resend(req, res, { service: to.service, path: to.path, target: route.target, onAnswered: answered });
     } catch (err) {
       if (!res.destroyed) answerError(req, res, err);
     }
