@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 /**
- * The drowse command: turns on Node's on-disk compile cache, then loads the command line. The cache
- * must be on before the rest is imported, so the program is a separate module: a second start reads
- * compiled code for its few hundred modules instead of compiling them again.
+ * The drowse command: turns on Node's on-disk compile cache and defers the dependency code drowse
+ * rarely runs, then loads the command line. Both must happen before the rest is imported, so the
+ * program is a separate module: a second start reads compiled code for its few hundred modules
+ * instead of compiling them again, and dockerode's SSH and gRPC code waits until it is called.
  */
 import module from 'node:module';
+// Straight from its file, not kernel/index.ts: that would load the modules this must come before.
+import { deferModules } from './kernel/defer-modules.ts';
 
 // Best effort: a read-only or full temp dir just means no cache (Node says why in the return value).
 module.enableCompileCache?.();
+deferModules();
 await import('./program.ts');
