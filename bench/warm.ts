@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './lib/args.ts';
 import { createContainer, dockerAvailable, removeOurs } from './lib/docker.ts';
-import { startDrowse, waitState } from './lib/drowse.ts';
+import { startDrowse, startFlags, waitState } from './lib/drowse.ts';
 import { memory, sampleMemory, type Memory } from './lib/proc.ts';
 import { machine, writeResults } from './lib/results.ts';
-import { startBackend, startPeer, SIZES, type PeerName, type Server, type Size } from './lib/servers.ts';
+import { startBackend, startNodeProxy, startPeer, SIZES, type PeerName, type Server, type Size } from './lib/servers.ts';
 import { alternate, fmt, ratio, summarize } from './lib/stats.ts';
 import { ensureTools } from './lib/tools.ts';
 import { runWrk, type WrkResult } from './lib/wrk.ts';
@@ -46,6 +46,10 @@ async function main(): Promise<void> {
       const s = await startPeer(peer, tools, dir, backend.port);
       if (s) { servers.push(s); subjects.push({ name: peer, server: s }); }
     }
+    // The floor for any proxy on Node and http-proxy-3, with the flags drowse runs with.
+    const floor = await startNodeProxy(backend.port, startFlags());
+    servers.push(floor);
+    subjects.push({ name: 'node-proxy', server: floor });
     if (await dockerAvailable()) {
       // The service's workload is a running container; drowse proxies to the backend, so the warm
       // path measured is drowse's alone.

@@ -5,7 +5,7 @@
  * time and memory users never pay.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,6 +32,13 @@ function ensureBuilt(): string {
   }
   built = true;
   return BUILT;
+}
+
+/** The Node flags `npm start` passes (package.json's start script): drowse is measured as it runs. */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
 }
 
 export interface BenchService {
@@ -74,7 +81,7 @@ export async function startDrowse(dir: string, services: readonly BenchService[]
     name: 'drowse',
     cpu: PROXY_CPU,
     cmd: process.execPath,
-    args: [...flags, ensureBuilt(), 'serve', '-c', configFile],
+    args: [...startFlags(), ...flags, ensureBuilt(), 'serve', '-c', configFile],
     port,
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },

@@ -58,6 +58,13 @@ export async function startBackend(tools: Available, dir: string): Promise<Serve
 
 export type PeerName = 'nginx' | 'caddy' | 'haproxy';
 
+/** A bare Node proxy on http-proxy-3 (node-proxy.mjs), run by this Node with the flags drowse gets. */
+export async function startNodeProxy(backendPort: number, nodeFlags: readonly string[]): Promise<Server> {
+  const port = await freePort();
+  const s = await startPinned({ name: 'node-proxy', cpu: PROXY_CPU, cmd: process.execPath, args: [...nodeFlags, path.join(import.meta.dirname, 'node-proxy.mjs'), String(port), String(backendPort)], port });
+  return { ...s, port };
+}
+
 /** Starts one peer proxying to the backend on core 0, or undefined when its tool is missing. */
 export async function startPeer(peer: PeerName, tools: Available, dir: string, backendPort: number): Promise<Server | undefined> {
   const bin = tools[peer];
