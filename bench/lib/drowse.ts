@@ -54,12 +54,12 @@ export interface RunningDrowse extends Started {
   readonly configFile: string;
 }
 
-export function drowseYaml(port: number, controlSocket: string, services: readonly BenchService[]): string {
+export function drowseYaml(port: number, controlSocket: string, services: readonly BenchService[], engineSocket = '/var/run/docker.sock'): string {
   const lines = [
     `entrypoints: { http: "127.0.0.1:${port}" }`,
     `control: { socket: ${JSON.stringify(controlSocket)} }`,
     'log: { level: warn }',
-    'providers: { docker: { local: { socket: /var/run/docker.sock } } }',
+    `providers: { docker: { local: { socket: ${JSON.stringify(engineSocket)} } } }`,
     // kill: the busybox workloads run as PID 1 and ignore SIGTERM; a stop would wait out stop_timeout.
     'defaults: { idle_timeout: 1h, stop_method: kill }',
     'services:',
@@ -70,12 +70,15 @@ export function drowseYaml(port: number, controlSocket: string, services: readon
   return `${lines.join('\n')}\n`;
 }
 
-/** Starts drowse and waits for its entrypoint; `gc` adds --expose-gc and a SIGUSR2 → gc() hook. */
-export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDrowse> {
+/**
+ * Starts drowse and waits for its entrypoint; `gc` adds --expose-gc and a SIGUSR2 → gc() hook;
+ * `engineSocket` is where drowse finds the Docker engine (an EngineTap's, to count its calls).
+ */
+export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv; engineSocket?: string } = {}): Promise<RunningDrowse> {
   const port = await freePort();
   const controlSocket = path.join(dir, `control-${port}.sock`);
   const configFile = path.join(dir, `drowse-${port}.yaml`);
-  await writeFile(configFile, drowseYaml(port, controlSocket, services));
+  await writeFile(configFile, drowseYaml(port, controlSocket, services, opts.engineSocket));
   const flags = opts.gc ? ['--expose-gc', '--import', path.join(import.meta.dirname, 'gc-on-signal.ts')] : [];
   const s = await startPinned({
     name: 'drowse',
