@@ -19,6 +19,7 @@ export interface ContainerOptions {
   readonly name: string;
   readonly cmd: string[];
   readonly binds?: string[];
+  readonly env?: Readonly<Record<string, string>>;
   readonly start: boolean;
 }
 
@@ -30,6 +31,7 @@ export async function createContainer(o: ContainerOptions): Promise<string> {
     name,
     Image: image,
     Cmd: o.cmd,
+    Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     Labels: { [BENCH_LABEL]: RUN },
     HostConfig: { NetworkMode: 'host', Binds: o.binds ?? [], AutoRemove: false },
   });

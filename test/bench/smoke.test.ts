@@ -36,6 +36,7 @@ const FIGURES: Record<string, (data: Record<string, unknown>) => unknown[]> = {
   startup: (d) => Object.values(d.results as Record<string, { readyMs: number; rssMB: number }[]>).flat().flatMap((s) => [s.readyMs, s.rssMB]),
   herd: (d) => (d.runs as { served: number; p99Ms: number; starts: number }[]).flatMap((r) => [r.served, r.p99Ms, r.starts]),
   wake: (d) => [d.overheadMs, (d.direct as { median: number }).median, (d.drowse as { median: number }).median],
+  browser: (d) => [d.overMs, (d.floor as { median: number }).median, (d.browser as { median: number }).median],
   soak: (d) => [d.growthMB, (d.baseline as { rssMB: number }).rssMB, (d.afterLoad as { heapMB: number }).heapMB],
   profile: (d) => [d.rps, d.totalUs, ...(d.modules as [string, number][]).map(([, us]) => us)],
 };
