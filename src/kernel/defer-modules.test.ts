@@ -8,9 +8,9 @@ import { deferModules } from './defer-modules.ts';
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const loaded = (part: string): boolean => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes(part));
 
-// This file's process is its own (node --test runs one per file): the hooks stay with it.
+// This file's process is its own (node --test runs one per file): the stand-ins stay with it.
 test('with the hooks on, dockerode loads without ssh2 or gRPC, and the SSH transport still works when first called', async () => {
-  assert.equal(deferModules(), true, 'this Node has synchronous module hooks');
+  assert.equal(deferModules(), 2, 'both files deferred');
   const { default: Docker } = await import('dockerode');
   assert.ok(new Docker({ socketPath: '/nonexistent.sock' }));
   assert.equal(loaded(`${path.sep}ssh2${path.sep}`), false, 'ssh2 is not loaded at start');
@@ -19,6 +19,11 @@ test('with the hooks on, dockerode loads without ssh2 or gRPC, and the SSH trans
   const agent = ssh({ host: '127.0.0.1', port: 1, username: 'nobody' });
   assert.equal(typeof agent.createConnection, 'function', 'the real transport answered the call: an agent that dials over SSH');
   assert.equal(loaded(`${path.sep}ssh2${path.sep}`), true, 'the first call loaded ssh2');
+});
+
+test('a file that is not installed, or already loaded, is left alone', () => {
+  assert.equal(deferModules([{ from: 'dockerode', file: 'no-such-package/x.js' }, { from: 'no-such-package', file: 'y.js' }]), 0);
+  assert.equal(deferModules([{ from: 'dockerode', file: 'dockerode/lib/docker.js' }]), 0, 'dockerode is loaded by the test above');
 });
 
 test('the drowse command defers them before anything else loads', { timeout: 30_000 }, () => {

@@ -3,40 +3,60 @@
  * at load, docker-modem's SSH transport (ssh2, whose crypto sets up 16 MB of WebAssembly memory)
  * and its BuildKit session code (gRPC and protobuf): about 17 MB of RSS and a tenth of start-up
  * for code a daemon on a unix socket or TCP never runs. Each listed file exports one function; a
- * stand-in with the same call loads the real file when it is first called, so Docker over SSH
- * (and anything else that needs them) still works, only later.
+ * stand-in with the same call sits in the CommonJS module cache under the real file's name, and
+ * loads the real file when it is first called, so Docker over SSH still works, only later.
  *
- * Done with Node's synchronous module hooks (module.registerHooks, Node 22.15 and 23.5 on); on an
- * older Node nothing is deferred and everything works as before.
+ * The cache and not module hooks: a hook runs for every one of the few hundred modules drowse
+ * loads, where a cache entry costs nothing for the others.
  */
-import module from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { createRequire, Module } from 'node:module';
 
-/** Files (by the end of their URL) that export a single function and are rarely called. */
-export const DEFERRED_FILES: readonly string[] = ['/node_modules/docker-modem/lib/ssh.js', '/node_modules/dockerode/lib/session.js'];
+/** A file to defer: `file` as resolved from the package `from`, which is what requires it. */
+export interface Deferred {
+  readonly from: string;
+  readonly file: string;
+}
 
-/** Marks a stand-in's URL: the real file's URL with this appended. */
-const STAND_IN = '.drowse-deferred.cjs';
+/** Files that export a single function and that drowse never calls on its own paths. */
+export const DEFERRED_FILES: readonly Deferred[] = [
+  { from: 'dockerode', file: 'docker-modem/lib/ssh.js' },
+  { from: 'dockerode', file: 'dockerode/lib/session.js' },
+];
 
 /**
- * Installs the hooks for `files`. Returns false when this Node has no synchronous module hooks.
- * Call it before the modules that require them are imported.
+ * Puts a stand-in for each file in the module cache; returns how many it deferred (a file that is
+ * not installed, or already loaded, is left alone). Call it before the modules that require them.
  */
-export function deferModules(files: readonly string[] = DEFERRED_FILES): boolean {
-  if (typeof module.registerHooks !== 'function') return false;
-  module.registerHooks({
-    resolve(specifier, context, nextResolve) {
-      const resolved = nextResolve(specifier, context);
-      // The stand-in's own require of the real file must reach it.
-      if (context.parentURL?.endsWith(STAND_IN) || !files.some((f) => resolved.url.endsWith(f))) return resolved;
-      return { url: `${resolved.url}${STAND_IN}`, format: 'commonjs', shortCircuit: true };
-    },
-    load(url, context, nextLoad) {
-      if (!url.endsWith(STAND_IN)) return nextLoad(url, context);
-      const real = fileURLToPath(url.slice(0, -STAND_IN.length));
-      const source = `'use strict';\nmodule.exports = function deferred(...args) { return require(${JSON.stringify(real)}).apply(this, args); };\n`;
-      return { format: 'commonjs', source, shortCircuit: true };
-    },
-  });
-  return true;
+export function deferModules(files: readonly Deferred[] = DEFERRED_FILES): number {
+  const here = createRequire(import.meta.url);
+  let deferred = 0;
+  for (const { from, file } of files) {
+    let path: string;
+    try {
+      path = createRequire(here.resolve(from)).resolve(file);
+    } catch {
+      continue;
+    }
+    if (here.cache[path]) continue;
+    here.cache[path] = standIn(path);
+    deferred++;
+  }
+  return deferred;
+}
+
+function standIn(path: string): Module {
+  const require = createRequire(path);
+  let real: ((...args: unknown[]) => unknown) | undefined;
+  const mod = new Module(path);
+  mod.filename = path;
+  mod.loaded = true;
+  mod.exports = function deferred(this: unknown, ...args: unknown[]): unknown {
+    if (!real) {
+      // Out of the cache, so this require loads the real file (and caches it in our place).
+      delete require.cache[path];
+      real = require(path) as (...args: unknown[]) => unknown;
+    }
+    return real.apply(this, args);
+  };
+  return mod;
 }
