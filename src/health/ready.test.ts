@@ -143,3 +143,18 @@ test('a GiveUpError stops the wait at once: waiting longer cannot help', async (
   assert.equal(err.name, 'GiveUpError');
   assert.equal(err.message, 'the container exited with code 3');
 });
+
+test('a refused connection is asked again after refusedMs when given, sooner than the first interval', async () => {
+  const calls: number[] = [];
+  const refusing = async () => {
+    calls.push(performance.now());
+    throw new ProbeError('tcp 127.0.0.1:1: connection refused', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) });
+  };
+  await assert.rejects(waitUntilReady(refusing, AbortSignal.timeout(300), { initialMs: 100, maxMs: 10_000, factor: 4, refusedMs: 5 }));
+  // 100 ms apart (initialMs) would be at most 4 tries; 5 ms apart is dozens even on a busy machine.
+  assert.ok(calls.length >= 15, `${calls.length} tries`);
+  calls.length = 0;
+  await assert.rejects(waitUntilReady(refusing, AbortSignal.timeout(300)));
+  // The default's first interval is 25 ms: at most 12 tries in 300 ms unless refusals are asked sooner.
+  assert.ok(calls.length >= 15, `the default poll: ${calls.length} tries`);
+});

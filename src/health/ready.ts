@@ -10,10 +10,16 @@ export interface PollOptions {
   readonly initialMs: number;
   readonly maxMs: number;
   readonly factor: number;
+  /** How soon a refused connection is asked again; initialMs unless told. */
+  readonly refusedMs?: number;
 }
 
-/** The default poll: 25 ms, growing by half each try, never slower than 500 ms. */
-export const defaultPoll: PollOptions = { initialMs: 25, maxMs: 500, factor: 1.5 };
+/**
+ * The default poll: 25 ms, growing by half each try, never slower than 500 ms; a refused connect
+ * again after 5 ms (a refused connect on the host costs tens of microseconds, and an app that
+ * starts listening is then seen within 5 ms instead of within 25).
+ */
+export const defaultPoll: PollOptions = { initialMs: 25, maxMs: 500, factor: 1.5, refusedMs: 5 };
 
 /**
  * Resolves once the probe passes; rejects with the signal's reason when it aborts (the wake deadline).
@@ -36,7 +42,7 @@ export async function waitUntilReady(probe: Probe, signal: AbortSignal, poll: Po
     // A refused connect costs next to nothing and says only "not listening yet": ask again just as
     // soon, so an app that starts listening at 2.0 s is seen then and not up to maxMs later. Any
     // other failure (a slow answer, a 503) backs off.
-    interval = refused(lastError) ? poll.initialMs : Math.min(poll.maxMs, interval * poll.factor);
+    interval = refused(lastError) ? (poll.refusedMs ?? poll.initialMs) : Math.min(poll.maxMs, interval * poll.factor);
   }
 }
 
