@@ -12,8 +12,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { APPS_DIR, CHROMIUM, freePort } from '../test/helpers/index.ts';
 import { parseArgs } from './lib/args.ts';
-import { createContainer, docker, dockerAvailable, removeOurs } from './lib/docker.ts';
-import { control, get, startDrowse, waitState, type RunningDrowse } from './lib/drowse.ts';
+import { createContainer, dockerAvailable, removeOurs, startAndFirstAnswer } from './lib/docker.ts';
+import { control, startDrowse, waitState, type RunningDrowse } from './lib/drowse.ts';
 import { machine, writeResults } from './lib/results.ts';
 import { fmt, summarize } from './lib/stats.ts';
 import { ensureTools } from './lib/tools.ts';
@@ -23,17 +23,6 @@ const LISTEN_AFTER_MS = 2000;
 const DEADLINE_MS = 60_000;
 /** The app answers with JSON naming itself; the loading page never contains this. */
 const APP_MARK = '"app":"bench-app"';
-
-async function floor(container: string, port: number): Promise<number> {
-  const t0 = performance.now();
-  await docker().getContainer(container).start();
-  for (;;) {
-    const ok = await get(port, `127.0.0.1:${port}`, '/', 2000).then((r) => r.status === 200, () => false);
-    if (ok) return performance.now() - t0;
-    if (performance.now() - t0 > DEADLINE_MS) throw new Error('the app did not answer within 60 s of docker start');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), { runs: 6, durationS: 60 });
@@ -62,7 +51,7 @@ async function main(): Promise<void> {
     };
     const measure = {
       floor: async () => {
-        const ms = await floor(container, port);
+        const ms = await startAndFirstAnswer(container, port, '/', DEADLINE_MS);
         await asleep();
         return ms;
       },

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './lib/index.ts';
 import { parseArgs } from './lib/args.ts';
-import { createContainer, docker, dockerAvailable, removeOurs } from './lib/docker.ts';
+import { createContainer, dockerAvailable, removeOurs, startAndFirstAnswer } from './lib/docker.ts';
 import { control, get, startDrowse, waitState, type RunningDrowse } from './lib/drowse.ts';
 import { machine, writeResults } from './lib/results.ts';
 import { fmt, summarize } from './lib/stats.ts';
@@ -20,18 +20,6 @@ import { ensureTools } from './lib/tools.ts';
 
 const HOST = 'wake.lan';
 const ANSWER_DEADLINE_MS = 60_000;
-
-async function direct(container: string, port: number): Promise<number> {
-  const t0 = performance.now();
-  await docker().getContainer(container).start();
-  const deadline = t0 + ANSWER_DEADLINE_MS;
-  for (;;) {
-    const ok = await get(port, `127.0.0.1:${port}`, '/index.html', 2000).then((r) => r.status === 200, () => false);
-    if (ok) return performance.now() - t0;
-    if (performance.now() > deadline) throw new Error('the app did not answer within 60 s of docker start');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 async function viaDrowse(d: RunningDrowse): Promise<number> {
   const t0 = performance.now();
@@ -60,7 +48,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < args.runs; round++) {
       const measure = {
         direct: async () => {
-          const ms = await direct(container, port);
+          const ms = await startAndFirstAnswer(container, port, '/index.html', ANSWER_DEADLINE_MS);
           // A container stopped behind drowse's back counts as crashed (state error): drowse stops it.
           await waitState(d, HOST, ['ready']);
           await control(d, 'wake', 'sleep');

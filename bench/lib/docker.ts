@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { dockerAvailable, ensureTestImage, testDocker } from '../../test/helpers/index.ts';
+import { get } from './drowse.ts';
 
 export const BENCH_LABEL = 'drowse-bench.run';
 const RUN = `${process.pid}-${Date.now()}`;
@@ -82,4 +83,19 @@ export async function kill(name: string): Promise<void> {
   const c = docker().getContainer(name);
   await c.kill().catch(() => undefined);
   await c.wait();
+}
+
+/**
+ * The floor a wake through drowse is measured against: the engine API's start of a stopped
+ * container, then GET 127.0.0.1:port/path every 2 ms until the app answers 200. Milliseconds.
+ */
+export async function startAndFirstAnswer(container: string, port: number, urlPath: string, deadlineMs = 60_000): Promise<number> {
+  const t0 = performance.now();
+  await docker().getContainer(container).start();
+  for (;;) {
+    const ok = await get(port, `127.0.0.1:${port}`, urlPath, 2000).then((r) => r.status === 200, () => false);
+    if (ok) return performance.now() - t0;
+    if (performance.now() - t0 > deadlineMs) throw new Error(`the app did not answer within ${deadlineMs / 1000} s of docker start`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
