@@ -9,7 +9,7 @@ const REPO = path.resolve(import.meta.dirname, '..', '..');
 const loaded = (part: string): boolean => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes(part));
 
 // This file's process is its own (node --test runs one per file): the stand-ins stay with it.
-test('with the hooks on, dockerode loads without ssh2 or gRPC, and the SSH transport still works when first called', async () => {
+test('with the stand-ins in place, dockerode loads without ssh2 or gRPC, and the SSH transport still works when first called', async () => {
   assert.equal(deferModules(), 2, 'both files deferred');
   const { default: Docker } = await import('dockerode');
   assert.ok(new Docker({ socketPath: '/nonexistent.sock' }));
