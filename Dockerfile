@@ -19,13 +19,15 @@ COPY package.json package-lock.json ./
 # it has a JavaScript fallback, and drowse does not use ssh).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# The build: every dependency (TypeScript), then the compiler over src/. --ignore-scripts also
-# skips the `node` devDependency's own Node download: the base image's Node compiles.
+# The build: every dependency (esbuild among them), then the bundle of src/ (scripts/build.ts).
+# --ignore-scripts also skips the `node` devDependency's own Node download: the base image's
+# Node builds; esbuild runs from its platform package without its install script.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -43,7 +45,7 @@ RUN echo 'drowse:x:10001:10001:drowse:/app:/bin/false' >> /etc/passwd \
  && if [ -n "$DOCKER_GID" ]; then echo "docker-host:x:${DOCKER_GID}:drowse" >> /etc/group; fi \
  && mkdir -p /run/drowse /etc/drowse /var/lib/drowse \
  && chown 10001:10001 /run/drowse /var/lib/drowse \
- && printf '#!/bin/sh\nexec node --max-semi-space-size=8 /app/dist/main.js "$@"\n' > /usr/local/bin/drowse \
+ && printf '#!/bin/sh\nexec node --max-semi-space-size=8 /app/dist/drowse.cjs "$@"\n' > /usr/local/bin/drowse \
  && chmod 755 /usr/local/bin/drowse
 WORKDIR /app
 # Least-changing first, so a source edit rebuilds only the last layer.

@@ -1,9 +1,10 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 /**
- * The drowse command: turns on Node's on-disk compile cache and defers the dependency code drowse
- * rarely runs, then loads the command line. Both must happen before the rest is imported, so the
- * program is a separate module: a second start reads compiled code for its few hundred modules
- * instead of compiling them again, and dockerode's SSH and gRPC code waits until it is called.
+ * The drowse command. `npm run build` bundles it, with everything it imports, into
+ * dist/drowse.cjs (scripts/build.ts says why); run from src/ (tests, development) it turns on
+ * Node's on-disk compile cache first, so a second start reads compiled code for its few hundred
+ * modules instead of compiling them again. That must happen before the rest is imported, so the
+ * command line is a separate module, loaded here.
  *
  * The Node flag on the first line (and in `npm start` and the image's `drowse`, kept alike by
  * test/launchers.test.ts) caps V8's young generation: on a machine with much memory V8 lets it
@@ -11,10 +12,9 @@
  * gain in throughput (bench/README.md, "Memory").
  */
 import module from 'node:module';
-// Straight from its file, not kernel/index.ts: that would load the modules this must come before.
-import { deferModules } from './kernel/defer-modules.ts';
 
 // Best effort: a read-only or full temp dir just means no cache (Node says why in the return value).
 module.enableCompileCache?.();
-deferModules();
-await import('./program.ts');
+// Not awaited: the bundle is CommonJS, which has no top-level await. A failure to load is an
+// unhandled rejection, which Node prints and exits 1 on, as it would for an await here.
+void import('./program.ts');

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, EMBEDDED_SOURCE, type DrowseConfig } from './config/index.ts';
-import { createLogger, createNotifier, exitOnSignals, Redactor, errorMessage, ListenError } from './kernel/index.ts';
+import { createLogger, createNotifier, exitOnSignals, Redactor, errorMessage, ListenError, packageRoot } from './kernel/index.ts';
 import { followEvents, formatEventLine, controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 import { unknownCommand, ControlAddressError, EXIT, EXIT_CODES_HELP, explicitTarget, renderStatus, renderFindings, probe, type StatusDocument } from './cli/index.ts';
 
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(new URL('package.json', packageRoot(import.meta.url)), 'utf8')) as { version: string }).version;
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 invalid config or usage, 3 a failed prerequisite (cli/exit-codes.ts); serve: 130/143 on a second SIGINT/SIGTERM (kernel/shutdown.ts). */
 const EXIT_FAILURE = EXIT.FAILURE;

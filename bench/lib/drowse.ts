@@ -1,6 +1,6 @@
 /**
  * drowse under test: the real daemon from this checkout as `npm start` runs it (`node
- * dist/main.js serve -c <yaml>`, built first when src is newer), pinned to core 0, with a config
+ * dist/drowse.cjs serve -c <yaml>`, bundled first when src is newer), pinned to core 0, with a config
  * generated into a temp dir. The build matters: running src/ through type stripping costs start-up
  * time and memory users never pay.
  */
@@ -13,7 +13,7 @@ import { freePort } from '../../test/helpers/index.ts';
 import { PROXY_CPU, startPinned, type Started } from './proc.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BUILT = path.join(REPO_ROOT, 'dist', 'main.js');
+const BUILT = path.join(REPO_ROOT, 'dist', 'drowse.cjs');
 
 /** The newest modification time of any file below dir. */
 function newest(dir: string): number {
@@ -25,10 +25,11 @@ function newest(dir: string): number {
 }
 
 let built = false;
-/** Builds dist/ once per run when it is missing or older than src/. */
+/** Builds dist/ (`npm run build`'s script) once per run when it is missing or older than src/ or the build script. */
 function ensureBuilt(): string {
-  if (!built && (!existsSync(BUILT) || statSync(BUILT).mtimeMs < newest(path.join(REPO_ROOT, 'src')))) {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.build.json')], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const script = path.join(REPO_ROOT, 'scripts', 'build.ts');
+  if (!built && (!existsSync(BUILT) || statSync(BUILT).mtimeMs < Math.max(newest(path.join(REPO_ROOT, 'src')), statSync(script).mtimeMs))) {
+    execFileSync(process.execPath, [script], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
   built = true;
   return BUILT;
@@ -38,7 +39,7 @@ function ensureBuilt(): string {
 export function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js'));
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/drowse.cjs'));
 }
 
 export interface BenchService {

@@ -11,3 +11,4 @@ export { FileWatcher, type FileWatcherOptions } from './file-watch.ts';
 export { EventLogWriter, type EventLogWriterOptions, type EventLogStatus } from './event-log.ts';
 export { createNotifier, notifySettings, monotonicUsec, Notifier, type NotifierOptions, type NotifySettings, type DatagramSend } from './notify.ts';
 export { exitOnSignals, SIGNAL_EXIT_CODES, EXIT_SHUTDOWN_FAILED, type ShutdownOptions, type ShutdownSignal, type SignalTarget } from './shutdown.ts';
+export { packageRoot } from './package-root.ts';

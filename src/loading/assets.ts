@@ -6,9 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { packageRoot } from '../kernel/index.ts';
 
-/** Where views/ and public/ live: two levels above this file, in src/ and in dist/ alike. */
-export const PACKAGE_ROOT = new URL('../../', import.meta.url);
+/** Where views/ and public/ live: the package root, from src/ and from the bundle alike. */
+export const PACKAGE_ROOT = packageRoot(import.meta.url);
 
 /** The files served, by the name after /__drowse/. */
 const FILES: Record<string, string> = {

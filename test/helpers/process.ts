@@ -35,9 +35,10 @@ export interface ServeProcess {
 /**
  * Writes `yaml` (after a control socket of its own in a temp dir, and `DROWSE_CONFIG` cleared)
  * and starts `drowse serve -c` on it; the child is killed when the test ends. `env` replaces
- * variables (undefined removes one, e.g. NOTIFY_SOCKET).
+ * variables (undefined removes one, e.g. NOTIFY_SOCKET). `script` is what Node runs: src/main.ts
+ * unless told (the bundle, say).
  */
-export async function launchServe(t: { after(fn: () => unknown): void }, yaml: string, env: Readonly<Record<string, string | undefined>> = {}): Promise<ServeProcess> {
+export async function launchServe(t: { after(fn: () => unknown): void }, yaml: string, env: Readonly<Record<string, string | undefined>> = {}, script: string = main): Promise<ServeProcess> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drowse-serve-'));
   t.after(() => fs.rm(dir, { recursive: true, force: true }));
   const controlSocket = path.join(dir, 'control.sock');
@@ -49,7 +50,7 @@ export async function launchServe(t: { after(fn: () => unknown): void }, yaml: s
     if (value === undefined) delete childEnv[key];
     else childEnv[key] = value;
   }
-  const child = spawn(process.execPath, [main, 'serve', '-c', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
+  const child = spawn(process.execPath, [script, 'serve', '-c', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
