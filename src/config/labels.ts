@@ -5,7 +5,7 @@
  * values are strings; each is read as the type the schema expects at its path (a number, a flag, a
  * list), and nothing else is guessed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseComposeDependsOn, COMPOSE_DEPENDS_ON_LABEL } from './compose.ts';
 import { NAME_PATTERN, schemaAt } from './schema.ts';
 

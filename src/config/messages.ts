@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding, Path } from './positions.ts';
 import { schemaAt } from './schema.ts';
 import { closest } from './suggest.ts';

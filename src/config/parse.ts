@@ -1,5 +1,5 @@
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { expandDocument } from './expand.ts';
 import { MAX_ALIAS_COUNT, textProblems } from './input.ts';
 import { humanErrors, issueFindings } from './messages.ts';

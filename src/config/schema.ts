@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ADDRESS_MESSAGE, parseHostPort } from './address.ts';
 import { signalProblem } from './signals.ts';
 import { DURATION_MESSAGE, DURATION_PATTERN, durationMs, MAX_DURATION, parseDuration } from './duration.ts';
