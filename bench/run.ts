@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-export const BENCHMARKS = ['warm', 'startup', 'herd', 'wake', 'browser', 'soak', 'profile'] as const;
+export const BENCHMARKS = ['warm', 'startup', 'herd', 'wake', 'browser', 'soak', 'profile', 'young-gen'] as const;
 
 function runOne(name: string, args: readonly string[], deadlineMs: number): Promise<number> {
   return new Promise((resolve) => {

@@ -73,9 +73,10 @@ export function drowseYaml(port: number, controlSocket: string, services: readon
 
 /**
  * Starts drowse and waits for its entrypoint; `gc` adds --expose-gc and a SIGUSR2 → gc() hook;
- * `engineSocket` is where drowse finds the Docker engine (an EngineTap's, to count its calls).
+ * `engineSocket` is where drowse finds the Docker engine (an EngineTap's, to count its calls);
+ * `nodeFlags` replaces the flags `npm start` passes Node (to compare them).
  */
-export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv; engineSocket?: string } = {}): Promise<RunningDrowse> {
+export async function startDrowse(dir: string, services: readonly BenchService[], opts: { gc?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv; engineSocket?: string; nodeFlags?: readonly string[] } = {}): Promise<RunningDrowse> {
   const port = await freePort();
   const controlSocket = path.join(dir, `control-${port}.sock`);
   const configFile = path.join(dir, `drowse-${port}.yaml`);
@@ -85,7 +86,7 @@ export async function startDrowse(dir: string, services: readonly BenchService[]
     name: 'drowse',
     cpu: PROXY_CPU,
     cmd: process.execPath,
-    args: [...startFlags(), ...flags, ensureBuilt(), 'serve', '-c', configFile],
+    args: [...(opts.nodeFlags ?? startFlags()), ...flags, ensureBuilt(), 'serve', '-c', configFile],
     port,
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },

@@ -39,6 +39,7 @@ const FIGURES: Record<string, (data: Record<string, unknown>) => unknown[]> = {
   browser: (d) => [d.overMs, (d.floor as { median: number }).median, (d.browser as { median: number }).median],
   soak: (d) => [d.growthMB, (d.baseline as { rssMB: number }).rssMB, (d.afterLoad as { heapMB: number }).heapMB],
   profile: (d) => [d.rps, d.totalUs, ...(d.modules as [string, number][]).map(([, us]) => us)],
+  'young-gen': (d) => (d.results as { samples: { idleMB: number; rps: Record<string, number>; rssMB: Record<string, number> }[] }[]).flatMap((r) => r.samples.flatMap((x) => [x.idleMB, ...Object.values(x.rps), ...Object.values(x.rssMB)])),
 };
 
 describe('bench --smoke: every benchmark writes a results entry with numbers', { skip: await skipReason() }, () => {
