@@ -45,7 +45,7 @@ RUN echo 'drowse:x:10001:10001:drowse:/app:/bin/false' >> /etc/passwd \
  && if [ -n "$DOCKER_GID" ]; then echo "docker-host:x:${DOCKER_GID}:drowse" >> /etc/group; fi \
  && mkdir -p /run/drowse /etc/drowse /var/lib/drowse \
  && chown 10001:10001 /run/drowse /var/lib/drowse \
- && printf '#!/bin/sh\nexec node --max-semi-space-size=1 /app/dist/drowse.cjs "$@"\n' > /usr/local/bin/drowse \
+ && printf '#!/bin/sh\nexec node --max-semi-space-size=2 /app/dist/drowse.cjs "$@"\n' > /usr/local/bin/drowse \
  && chmod 755 /usr/local/bin/drowse
 WORKDIR /app
 # Least-changing first, so a source edit rebuilds only the last layer.

@@ -64,11 +64,17 @@ async function main(): Promise<void> {
     for (const s of subjects) idle.set(s.name, await memory(s.server.pid));
     const sizes = Object.keys(SIZES) as Size[];
     const cells = subjects.flatMap((s) => sizes.map((size) => ({ s, size })));
-    const results = await alternate(args.runs, cells, async ({ s, size }): Promise<Sample> => {
+    const measure = async ({ s, size }: { s: Subject; size: Size }): Promise<Sample> => {
       const sampler = sampleMemory(s.server.pid);
       const r = await runWrk({ wrk: tools.wrk ?? 'wrk', url: `http://127.0.0.1:${s.server.port}/${size}`, connections: CONNECTIONS, durationS: args.durationS, ...(s.host ? { host: s.host } : {}) });
       return { ...r, memory: await sampler.stop() };
-    });
+    };
+    // Every round of the small file before any of the large one: RSS is a high-water mark (freed
+    // memory is not given back at once), so a 100 B run after a 1 MiB one would report the latter's.
+    const results = new Map<(typeof cells)[number], Sample[]>();
+    for (const size of sizes) {
+      for (const [cell, samples] of await alternate(args.runs, cells.filter((c) => c.size === size), measure)) results.set(cell, samples);
+    }
 
     const byName = (name: string, size: Size) => results.get(cells.find((c) => c.s.name === name && c.size === size) ?? cells[0]!) ?? [];
     const med = (name: string, size: Size, f: (x: Sample) => number) => summarize(byName(name, size).map(f)).median;
@@ -89,7 +95,7 @@ async function main(): Promise<void> {
       machine: await machine(tools),
       note: args.note,
       smoke: args.smoke,
-      method: `${CONNECTIONS} keep-alive connections, ${args.durationS} s per run, ${args.runs} alternated rounds (every subject and size once per round); medians with min–max. Proxies pinned to core 0, backend nginx and wrk (2 threads) to core 1. RSS: the largest VmRSS of the process tree sampled every 200 ms during the run; idle: before the first run.`,
+      method: `${CONNECTIONS} keep-alive connections, ${args.durationS} s per run, ${args.runs} alternated rounds per size (every subject once per round; all 100 B rounds first, since RSS is a high-water mark); medians with min–max. Proxies pinned to core 0, backend nginx and wrk (2 threads) to core 1. RSS: the largest VmRSS of the process tree sampled every 200 ms during the run; idle: before the first run.`,
       commands,
       tables: [{ title: 'Warm path', headers: ['subject', 'file', 'req/s', 'p50', 'p99', '× nginx', '× Caddy', 'p99 × nginx', 'RSS under load', 'RSS idle', 'errors'], rows }],
       data: { connections: CONNECTIONS, durationS: args.durationS, runs: args.runs, idle: Object.fromEntries(idle), results: cells.map((c) => ({ subject: c.s.name, size: c.size, samples: results.get(c) })) },

@@ -35,8 +35,13 @@ function ensureBuilt(): string {
   return BUILT;
 }
 
-/** The Node flags `npm start` passes (package.json's start script): drowse is measured as it runs. */
+/**
+ * The Node flags `npm start` passes (package.json's start script): drowse is measured as it runs.
+ * BENCH_NODE_FLAGS, when set, replaces them (to measure another choice with any benchmark).
+ */
 export function startFlags(): string[] {
+  const override = process.env['BENCH_NODE_FLAGS'];
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/drowse.cjs'));
