@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { formatProblem, loadConfig, type LoadResult } from './index.ts';
+import { readBounded } from './load.ts';
+import { MAX_CONFIG_BYTES, sizeProblem } from './input.ts';
 
 /** A scratch directory with a cwd, an "/etc" path and a file per place drowse may look. */
 async function places(t: TestContext) {
@@ -103,4 +107,35 @@ test('the embedded default starts without a warning: nobody wrote the labels set
   assert.ok(result.ok);
   assert.deepEqual(result.warnings, []);
   assert.equal(result.config.providers.docker[0]?.labels, true);
+});
+
+test('reading a config keeps a buffer the size of the file, not one the size of the limit', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'drowse-config-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const file = path.join(root, 'drowse.yaml');
+  await writeFile(file, 'log: { level: warn }\n');
+  const read = await readBounded(file);
+  assert.ok('bytes' in read);
+  assert.equal(read.bytes.toString(), 'log: { level: warn }\n');
+  // A 4 MiB buffer behind a 21-byte config was 4 MiB of RSS at idle until a full GC came.
+  assert.ok(read.bytes.buffer.byteLength <= 64 * 1024, `the bytes sit in a ${read.bytes.buffer.byteLength}-byte buffer`);
+});
+
+test('a pipe that gives more than the limit is refused by its size, whatever it says it holds', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'drowse-config-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const fifo = path.join(root, 'drowse.yaml');
+  execFileSync('mkfifo', [fifo]);
+  // The writer fills the pipe until the reader stops and closes it (EPIPE then ends it).
+  const writer = createWriteStream(fifo);
+  writer.on('error', () => undefined);
+  const chunk = Buffer.alloc(64 * 1024, '#');
+  const pump = () => { while (!writer.destroyed && writer.write(chunk)); };
+  writer.on('drain', pump);
+  writer.on('open', pump);
+  t.after(() => writer.destroy());
+  const read = await readBounded(fifo);
+  const length = 'size' in read ? read.size : read.bytes.length;
+  assert.ok(length > MAX_CONFIG_BYTES, `read ${length} bytes`);
+  assert.equal(sizeProblem(length), 'the config file is 4.0 MiB; the limit is 4 MiB');
 });
