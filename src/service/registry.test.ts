@@ -4,7 +4,7 @@ import { parseConfig, formatProblem } from '../config/index.ts';
 import { createLogger, MAX_TIMER_MS, silentLogger } from '../kernel/index.ts';
 import { FakeProvider } from '../../test/contract/index.ts';
 import { waitFor } from '../../test/helpers/fakes/index.ts';
-import { ServiceRegistry } from './registry.ts';
+import { ServiceRegistry, REFRESH_CONCURRENCY } from './registry.ts';
 
 /** Services with no entrypoint: ready as soon as their workload runs, so no probe is needed. */
 function registry(yaml: string, providers: Record<string, FakeProvider>, log = silentLogger()) {
@@ -129,5 +129,36 @@ test('wakingOn says whether a service of that provider is waking, and of no othe
   assert.equal(r.wakingOn('other'), false);
   await r.mustGet('a').whenReady(AbortSignal.timeout(5000));
   assert.equal(r.wakingOn('local'), false, 'ready is no longer waking');
+  r.stop();
+});
+
+test('a resync of many services reads a few states at a time, each once', { timeout: 30_000 }, async () => {
+  const local = new FakeProvider('local');
+  const names = Array.from({ length: 100 }, (_, i) => `s${i}`);
+  for (const n of names) local.add(n);
+  const r = registry(`services:\n${names.map((n) => `  ${n}: { docker: { container: ${n} } }`).join('\n')}\n`, { local });
+  const read = local.status.bind(local);
+  let inFlight = 0;
+  let most = 0;
+  local.status = async (ref, signal) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return await read(ref, signal);
+    } finally {
+      inFlight--;
+    }
+  };
+  // Stopped workloads: a running one's service would read its state again on its own (readiness).
+  for (const n of names) local.set(n, 'stopped');
+  r.onResync('local');
+  // Events for services still waiting their turn add nothing: one read settles each.
+  for (const n of names.slice(90)) r.onWorkloadEvent(event('local', n));
+  await waitFor(() => names.every((n) => local.reads(n) === 1) && inFlight === 0, { timeoutMs: 20_000, message: 'every state read' });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(most <= REFRESH_CONCURRENCY, `${most} reads at once`);
+  assert.ok(most > 1, 'reads overlap: a slow engine call does not hold up the rest');
+  assert.deepEqual(names.filter((n) => local.reads(n) !== 1), [], 'each workload read once');
   r.stop();
 });
