@@ -9,10 +9,9 @@
  * The Node flag on the first line (and in `npm start` and the image's `drowse`, kept alike by
  * test/launchers.test.ts) keeps V8's young generation at 2 MB a half: the buffers of proxied
  * bodies are freed at scavenges, so a small young generation frees them sooner. Against 8 MB: the
- * same throughput, a fifth less RSS under 1 MiB responses, the same after load. 1 MB serves more
- * 1 MiB responses but fewer 100 B ones and keeps 40 MB more after load; V8's own sizing grows to
- * 16 MB and more on a machine with much memory (bench/young-gen.ts; bench/README.md, "Young
- * generation").
+ * same throughput, a quarter less RSS under 1 MiB responses, the same after load. 1 MB serves
+ * more 1 MiB responses but fewer 100 B ones and keeps 40 MB more after load; V8's own sizing grows
+ * to 16 MB and more on a machine with much memory (bench/young-gen.ts; bench/README.md).
  */
 import module from 'node:module';
 
