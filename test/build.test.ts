@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { bundle, deferPlugin, DEFERRED_FILES, MAIN_OUT, PROGRAM_OUT, REPO_ROOT } from '../scripts/build.ts';
+import { bundle, deferPlugin, DEFERRED_FILES, MAIN_OUT, PROGRAM_OUT, REPO_ROOT } from '../scripts/index.ts';
 import { freePort, launchServe, request, waitFor } from './helpers/index.ts';
 
 const execFile = promisify(execFileCb);

@@ -140,12 +140,12 @@ test('a resync of many services reads a few states at a time, each once', { time
   const read = local.status.bind(local);
   let inFlight = 0;
   let most = 0;
-  local.status = async (ref, signal) => {
+  local.status = async (ref) => {
     inFlight++;
     most = Math.max(most, inFlight);
     try {
       await new Promise((resolve) => setTimeout(resolve, 2));
-      return await read(ref, signal);
+      return await read(ref);
     } finally {
       inFlight--;
     }
