@@ -44,10 +44,16 @@ async function main(): Promise<void> {
     d = await startDrowse(dir, [{ name: 'app', container, host: HOST, target: `http://127.0.0.1:${port}` }]);
     const drowse = d;
     await waitState(drowse, HOST, ['asleep']);
+    // The control API answers a sleep once the service is stopping, so "ready" seen after it means a
+    // late request (the browser's favicon, a reload) woke the service again: put it to sleep again.
     const asleep = async () => {
       await waitState(drowse, HOST, ['ready']);
-      await control(drowse, 'app', 'sleep');
-      await waitState(drowse, HOST, ['asleep']);
+      for (let attempt = 1; ; attempt++) {
+        const status = await control(drowse, 'app', 'sleep');
+        if (status !== 202) throw new Error(`drowse: sleep answered ${status}`);
+        if (await waitState(drowse, HOST, ['asleep', 'ready']) === 'asleep') return;
+        if (attempt === 3) throw new Error('drowse: the service woke again after three sleeps');
+      }
     };
     const measure = {
       floor: async () => {
@@ -75,6 +81,8 @@ async function main(): Promise<void> {
           let timer: NodeJS.Timeout | undefined;
           const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the app did not show within 60 s')), DEADLINE_MS); });
           const ms = await Promise.race([seen, late]).finally(() => clearTimeout(timer)) - t0;
+          // Closed before the sleep, so nothing the page still asks for can wake the service.
+          await context.close();
           await asleep();
           return ms;
         } finally {

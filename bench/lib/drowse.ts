@@ -120,13 +120,13 @@ export async function state(d: RunningDrowse, host: string): Promise<string> {
   return (JSON.parse(r.body) as { state?: string }).state ?? `?${r.status}`;
 }
 
-/** Polls the state every 10 ms until it is one of `want` (bounded). */
-export async function waitState(d: RunningDrowse, host: string, want: readonly string[], timeoutMs = 30_000): Promise<void> {
+/** Polls the state every 10 ms until it is one of `want` (bounded); the one it found. */
+export async function waitState(d: RunningDrowse, host: string, want: readonly string[], timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     last = await state(d, host).catch((e: unknown) => String(e));
-    if (want.includes(last)) return;
+    if (want.includes(last)) return last;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`drowse: ${host} stayed "${last}", wanted ${want.join('|')} within ${timeoutMs} ms`);
