@@ -10,6 +10,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './lib/args.ts';
+import { bundleOrigin, summarizeProfile, type CpuProfile } from './lib/profile-summary.ts';
 import { createContainer, dockerAvailable, removeOurs } from './lib/docker.ts';
 import { startDrowse, waitState } from './lib/drowse.ts';
 import { machine, writeResults } from './lib/results.ts';
@@ -18,46 +19,7 @@ import { ensureTools } from './lib/tools.ts';
 import { runWrk } from './lib/wrk.ts';
 
 const HOST = 'bench.lan';
-
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
-}
-interface CpuProfile {
-  readonly nodes: readonly ProfileNode[];
-  readonly samples: readonly number[];
-  readonly timeDeltas: readonly number[];
-}
-
-/** Self time by function, and by module (a package, a drowse file, or Node's own). */
-export function summarizeProfile(p: CpuProfile): { total: number; functions: [string, number][]; modules: [string, number][] } {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
-  const functions = new Map<string, number>();
-  const modules = new Map<string, number>();
-  let total = 0;
-  for (const [id, us] of self) {
-    const f = byId.get(id)?.callFrame;
-    if (!f) continue;
-    total += us;
-    const module = moduleOf(f.url) || f.functionName || '(native)';
-    const fn = `${f.functionName || '(anonymous)'} ${module}${f.url ? `:${f.lineNumber + 1}` : ''}`;
-    functions.set(fn, (functions.get(fn) ?? 0) + us);
-    modules.set(module, (modules.get(module) ?? 0) + us);
-  }
-  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
-  return { total, functions: top(functions), modules: top(modules) };
-}
-
-function moduleOf(url: string): string {
-  if (url === '') return '';
-  const nm = url.split('node_modules/');
-  if (nm.length > 1) return nm.at(-1)?.split('/').slice(0, nm.at(-1)?.startsWith('@') ? 2 : 1).join('/') ?? url;
-  const dist = url.split('/dist/');
-  if (dist.length > 1) return `drowse ${dist.at(-1) ?? ''}`;
-  return url.replace(/^node:/, 'node:');
-}
+const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), { runs: 1, durationS: 10 });
@@ -78,7 +40,8 @@ async function main(): Promise<void> {
     await d.stop();
     const file = (await readdir(profiles)).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('drowse wrote no .cpuprofile');
-    const summary = summarizeProfile(JSON.parse(await readFile(path.join(profiles, file), 'utf8')) as CpuProfile);
+    const origin = await bundleOrigin(path.join(REPO_ROOT, 'dist'));
+    const summary = summarizeProfile(JSON.parse(await readFile(path.join(profiles, file), 'utf8')) as CpuProfile, origin);
     const share = (us: number) => `${((100 * us) / summary.total).toFixed(1)} %`;
     const kept = path.join(args.out, 'profiles', `${new Date().toISOString().slice(0, 10)}-warm-100b.cpuprofile`);
     await mkdir(path.dirname(kept), { recursive: true });
@@ -88,7 +51,7 @@ async function main(): Promise<void> {
       machine: await machine(tools),
       note: args.note,
       smoke: args.smoke,
-      method: `drowse (dist/, core 0, --cpu-prof) in front of nginx (core 1); wrk 50 keep-alive connections for ${args.durationS} s on /100b (${Math.round(load.rps)} req/s while profiled). Self time per function and per module; the profile itself: ${kept}.`,
+      method: `drowse (dist/, core 0, --cpu-prof) in front of nginx (core 1); wrk 50 keep-alive connections for ${args.durationS} s on /100b (${Math.round(load.rps)} req/s while profiled). Self time per function and per module, bundled code mapped back to its source file or package through dist/'s source maps; the profile itself: ${kept}.`,
       commands: [d.command, load.command],
       tables: [
         { title: 'Self time by module', headers: ['module', 'share'], rows: summary.modules.slice(0, 15).map(([m, us]) => [m, share(us)]) },
