@@ -9,6 +9,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TRIM_INTERVAL_MS } from '../src/kernel/index.ts';
 import { freePort } from './lib/index.ts';
 import { parseArgs } from './lib/args.ts';
 import { runClient, type CountResult } from './lib/client.ts';
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), { runs: 1, durationS: 300 });
   const cycles = args.count('cycles', 100, 3);
   const requests = args.count('requests', 200_000, 2000);
-  const settleMs = args.smoke ? 500 : 3000;
+  // Longer than two intervals of drowse's memory trim: each reading is what a quiet drowse settles at.
+  const settleMs = args.smoke ? 500 : 2 * TRIM_INTERVAL_MS + 2000;
   const tools = await ensureTools();
   if (!(await dockerAvailable())) throw new Error('soak needs a Docker engine');
   const dir = await mkdtemp(path.join(tmpdir(), 'drowse-bench-soak-'));

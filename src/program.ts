@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, formatProblem, configJsonSchema, parseHostPort, EMBEDDED_SOURCE, type DrowseConfig } from './config/index.ts';
-import { createLogger, createNotifier, exitOnSignals, Redactor, errorMessage, ListenError, packageRoot } from './kernel/index.ts';
+import { createLogger, createNotifier, exitOnSignals, Redactor, errorMessage, ListenError, packageRoot, lastResortCollector, MemoryTrim } from './kernel/index.ts';
 import { followEvents, formatEventLine, controlRequest, defaultControlSocket, controlSocketOf, ensureSocketFree, ControlSocketTakenError, probeHealth, type ControlTarget } from './control/index.ts';
 import { Daemon } from './daemon.ts';
 import { unknownCommand, ControlAddressError, EXIT, EXIT_CODES_HELP, explicitTarget, renderStatus, renderFindings, probe, type StatusDocument } from './cli/index.ts';
@@ -65,6 +65,7 @@ async function serve(file: string | undefined): Promise<void> {
   });
   const starting = daemon.start();
   let signalled = false;
+  let trim: MemoryTrim | undefined;
   // Installed before start() resolves: a signal while it binds waits for it, then stops as usual.
   exitOnSignals({
     log,
@@ -72,6 +73,7 @@ async function serve(file: string | undefined): Promise<void> {
     deadlineMs: config.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
     stop: async () => {
       signalled = true;
+      trim?.stop();
       if (await starting.then(() => false, () => true)) throw new Error('drowse could not start');
       notifier.stopping();
       await daemon.stop();
@@ -92,6 +94,13 @@ async function serve(file: string | undefined): Promise<void> {
   notifier.ready(daemon.summary());
   notifier.startWatchdog();
   notifier.trackStatus(() => daemon.summary());
+  // Start-up (above all with many services), reloads and waves of requests leave V8 holding pages it
+  // no longer needs: given back once drowse has been quiet for a while (src/kernel/memory-trim.ts).
+  const collect = lastResortCollector();
+  if (collect) {
+    trim = new MemoryTrim({ collect, log });
+    trim.start();
+  } else log.debug({}, 'memory trim unavailable: V8 lent no gc()');
   reload = () => void daemon.reload('signal');
   if (hupBeforeStart) reload();
 }

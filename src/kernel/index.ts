@@ -12,3 +12,4 @@ export { EventLogWriter, type EventLogWriterOptions, type EventLogStatus } from 
 export { createNotifier, notifySettings, monotonicUsec, Notifier, type NotifierOptions, type NotifySettings, type DatagramSend } from './notify.ts';
 export { exitOnSignals, SIGNAL_EXIT_CODES, EXIT_SHUTDOWN_FAILED, type ShutdownOptions, type ShutdownSignal, type SignalTarget } from './shutdown.ts';
 export { packageRoot } from './package-root.ts';
+export { MemoryTrim, lastResortCollector, TRIM_INTERVAL_MS, type MemoryTrimOptions } from './memory-trim.ts';

@@ -33,7 +33,7 @@ type Results = { name: string; smoke: boolean; tables: { rows: string[][] }[]; d
 /** What each benchmark must have measured: a few of its figures, each a finite number. */
 const FIGURES: Record<string, (data: Record<string, unknown>) => unknown[]> = {
   warm: (d) => (d.results as { samples: { rps: number; p99Ms: number; memory: { rssMB: number } }[] }[]).flatMap((r) => r.samples.flatMap((s) => [s.rps, s.p99Ms, s.memory.rssMB])),
-  startup: (d) => Object.values(d.results as Record<string, { readyMs: number; rssMB: number }[]>).flat().flatMap((s) => [s.readyMs, s.rssMB]),
+  startup: (d) => Object.values(d.results as Record<string, { readyMs: number; rssEarlyMB: number; rssMB: number }[]>).flat().flatMap((s) => [s.readyMs, s.rssEarlyMB, s.rssMB]),
   herd: (d) => (d.runs as { served: number; p99Ms: number; starts: number }[]).flatMap((r) => [r.served, r.p99Ms, r.starts]),
   wake: (d) => [d.overheadMs, (d.direct as { median: number }).median, (d.drowse as { median: number }).median],
   browser: (d) => [d.overMs, (d.floor as { median: number }).median, (d.browser as { median: number }).median],
