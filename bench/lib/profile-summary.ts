@@ -71,5 +71,5 @@ function moduleOf(url: string): string {
   if (src.length > 1) return `drowse src/${src.at(-1) ?? ''}`;
   const dist = url.split('/dist/');
   if (dist.length > 1) return `drowse ${dist.at(-1) ?? ''}`;
-  return url.replace(/^node:/, 'node:');
+  return url;
 }
